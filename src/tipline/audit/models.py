@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tipline.db import Base, UTCDateTime, utcnow
+
+
+class AuditEvent(Base):
+    """One audited action. The application only ever inserts rows (a database trigger refuses
+    UPDATE and DELETE), so the log cannot be rewritten through tipline."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[str] = mapped_column(String(200))
+    remote_addr: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)

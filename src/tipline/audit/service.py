@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tipline.audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: `kind:id` (e.g. `reporter:3`, `system:pipeline`) and where from."""
+
+    name: str
+    remote_addr: str | None = None
+
+
+SYSTEM = Actor("system:pipeline")
+
+
+def record(
+    session: Session, actor: Actor, action: str, object_type: str, object_id: str | int,
+    **detail: Any,
+) -> None:
+    """Append one event in the caller's transaction, so the event and the act commit together."""
+    session.add(
+        AuditEvent(
+            actor=actor.name,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            remote_addr=actor.remote_addr,
+            detail=detail,
+        )
+    )
+
+
+def events_for(session: Session, object_type: str, object_id: str | int) -> list[AuditEvent]:
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(stmt))

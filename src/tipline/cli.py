@@ -1,0 +1,163 @@
+"""The `tipline` command line. Every command is documented in docs/cli.md (tested)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tipline.audit.service import Actor
+from tipline.db import Database
+from tipline.settings import Settings
+
+app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+reporters_app = typer.Typer(help="Reporter organisations and their credentials.",
+                            no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(reporters_app, name="reporters")
+console = Console()
+CLI = Actor("cli")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create or migrate the database schema to the latest revision."""
+    from tipline.migrate import upgrade
+
+    settings = _settings()
+    db = Database(settings.resolved_database_url)
+    upgrade(db, revision)
+    db.dispose()
+    console.print(f"database at {_redact(settings.resolved_database_url)} is at {revision}")
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@reporters_app.command("add")
+def reporters_add(
+    name: str = typer.Argument(..., help="Organisation name."),
+    username: str = typer.Option(..., help="Login for the APIs."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 12 chars."),
+    kind: str = typer.Option("platform", help="platform, hotline, trusted_flagger, ngo ..."),
+    country: str | None = typer.Option(None, help="ISO 3166 alpha-2 country code."),
+) -> None:
+    """Register a reporter organisation with API credentials."""
+    from tipline.reporters.schemas import ReporterCreate
+    from tipline.reporters.service import create_reporter
+
+    db = Database(_settings().resolved_database_url)
+    try:
+        data = ReporterCreate(name=name, username=username, password=password, kind=kind,
+                              country=country)
+        with db.transaction() as session:
+            reporter = create_reporter(session, data, CLI)
+            console.print(f"reporter {reporter.id} {name!r} created (username {username})")
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+
+
+@reporters_app.command("list")
+def reporters_list() -> None:
+    """List reporter organisations."""
+    from tipline.reporters.store import all_reporters
+
+    db = Database(_settings().resolved_database_url)
+    table = Table("id", "name", "kind", "country", "username")
+    with db.sessions() as session:
+        for r in all_reporters(session):
+            table.add_row(str(r.id), r.name, r.kind, r.country or "", r.username)
+    console.print(table)
+    db.dispose()
+
+
+@app.command()
+def serve(host: str | None = typer.Option(None, help="Listen address."),
+          port: int | None = typer.Option(None, help="Listen port.")) -> None:
+    """Run the API server (and, on SQLite, the pipeline inside it)."""
+    import uvicorn
+
+    from tipline.app import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level="warning")
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, help="Process what is queued, then exit.")) -> None:
+    """Run pipeline stages for queued reports (any number of workers may run on PostgreSQL)."""
+    from tipline.state import build_state
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO)
+    state = build_state(settings)
+    if once:
+        steps = state.runner.run_until_idle()
+        console.print(f"ran {steps} stages")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
+    state.runner.serve(stop, settings.worker_poll_seconds)
+
+
+@app.command()
+def submit(
+    document: Path = typer.Argument(..., exists=True, help="Report as .xml or .json."),
+    files: list[Path] = typer.Argument(None, help="Evidence files to upload with it."),
+    url: str = typer.Option("http://127.0.0.1:8000", help="tipline server base URL."),
+    username: str = typer.Option(..., envvar="TIPLINE_USERNAME", help="Reporter login."),
+    password: str = typer.Option(..., envvar="TIPLINE_PASSWORD", help="Reporter password."),
+) -> None:
+    """Submit one report with files to a tipline server, as a reporter's integration would."""
+    from tipline.client import JsonClient, NcmecClient, submit_path
+
+    for path in files or []:
+        if not path.is_file():
+            console.print(f"[red]error:[/red] {path} is not a file")
+            raise typer.Exit(2)
+    is_xml = document.suffix.lower() == ".xml"
+    client = (NcmecClient if is_xml else JsonClient)(url, username, password)
+    outcome = submit_path(client, document, list(files or []))
+    if not outcome.ok:
+        console.print(f"[red]rejected[/red] ({outcome.error_code}): {outcome.error}")
+        raise typer.Exit(1)
+    console.print(f"report {outcome.report_id} accepted with {len(outcome.file_ids)} files; "
+                  f"quality {outcome.quality}; issues: {', '.join(outcome.issues) or 'none'}")
+
+
+@app.command()
+def demo(
+    reports: int = typer.Option(40, help="How many synthetic reports to send."),
+    port: int = typer.Option(8000, help="Port for the demo server."),
+    keep_running: bool = typer.Option(True, help="Leave the server running at the end."),
+) -> None:
+    """Start the embedded server and stream benign synthetic reports through both APIs."""
+    from tipline.demo.runner import run_demo
+
+    run_demo(_settings(), reports=reports, port=port, keep_running=keep_running,
+             console=console)
+
+
+if __name__ == "__main__":
+    app()

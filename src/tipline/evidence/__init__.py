@@ -1,0 +1,1 @@
+"""Evidence: uploaded files, content-addressed by SHA-256 and encrypted at rest."""

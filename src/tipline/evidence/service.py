@@ -1,0 +1,65 @@
+"""Use cases for evidence: take an upload in, read a file back. Every write and every read is
+appended to the audit log in the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from tipline.audit.service import Actor, record
+from tipline.evidence.crypto import CHUNK
+from tipline.evidence.store import EvidenceStore
+
+
+class EvidenceTooLarge(ValueError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file is larger than the limit of {limit} bytes")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    sha256: str
+    md5: str
+    sha1: str
+    size: int
+    newly_stored: bool
+
+
+def store_upload(store: EvidenceStore, source: BinaryIO, limit: int) -> StoredEvidence:
+    """Spool the upload to disk while hashing it, refuse it past `limit` bytes, then seal it
+    under its SHA-256. Nothing is kept of a refused upload."""
+    md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
+    size = 0
+    with tempfile.TemporaryFile(dir=store.spool_dir()) as spool:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            size += len(chunk)
+            if size > limit:
+                raise EvidenceTooLarge(limit)
+            for digest in (md5, sha1, sha256):
+                digest.update(chunk)
+            spool.write(chunk)
+        spool.seek(0)
+        address = sha256.hexdigest()
+        created = store.put(address, spool)
+    return StoredEvidence(address, md5.hexdigest(), sha1.hexdigest(), size, created)
+
+
+def audit_write(session: Session, actor: Actor, stored: StoredEvidence, file_id: str) -> None:
+    record(
+        session, actor, "evidence.write", "evidence", stored.sha256,
+        file_id=file_id, size=stored.size, newly_stored=stored.newly_stored,
+    )
+
+
+def read_evidence(
+    session: Session, store: EvidenceStore, actor: Actor, address: str, purpose: str
+) -> Iterator[bytes]:
+    """Open a file for reading; the read is audited before a single byte is returned."""
+    record(session, actor, "evidence.read", "evidence", address, purpose=purpose)
+    return store.open(address)

@@ -1,0 +1,298 @@
+"""Numba kernels for the PDQ multi-index.
+
+Layout shared by every kernel (see ``segment.py`` for the proof of exact recall):
+
+* a hash is viewed as four little-endian ``uint64`` words ``h[0..3]``;
+* table ``j`` (0..7) owns byte ``j`` of each of the four words, i.e. PDQ bytes
+  ``j, 8+j, 16+j, 24+j``; striding spreads every table over the whole DCT block so
+  no table is made only of the low-frequency bits that near-identical images share;
+* the 32-bit table word ``w_j`` holds those four bytes; its low ``k`` bits are the
+  bucket key and the next ``FP_BITS`` bits a fingerprint kept inside each table
+  entry, so most candidates are rejected without touching the hash rows;
+* table 0 is the physical row order (rows sorted by key 0), tables 1..7 store
+  ``row | fingerprint << 24`` entries sorted by their key.
+
+Results are packed into one int64 per hit: ``row | dist << 24 | query << 33``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+N_TABLES = 8
+FP_BITS = 8
+ROW_BITS = 24
+MAX_ROWS = (1 << ROW_BITS) - 1
+ROW_MASK = (1 << ROW_BITS) - 1
+DIST_SHIFT = 24
+QUERY_SHIFT = 33
+
+
+@intrinsic
+def _ctpop(typingctx, x):  # type: ignore[no-untyped-def]
+    # LLVM's ctpop lowers to the POPCNT instruction on the host CPU; a SWAR popcount
+    # in Python-level numba code is ~3x slower in the verification loop.
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.ctpop(args[0])
+
+    return sig, codegen
+
+
+@njit(inline="always")
+def popcount64(x: np.uint64) -> int:
+    return int(_ctpop(np.uint64(x)))
+
+
+@njit(inline="always")
+def table_word(h: np.ndarray, j: int) -> np.uint32:
+    """Bytes j, 8+j, 16+j, 24+j of a (4,) uint64 hash as one 32-bit word."""
+    s = np.uint64(8 * j)
+    b = np.uint64(0xFF)
+    w = (h[0] >> s) & b
+    w |= ((h[1] >> s) & b) << np.uint64(8)
+    w |= ((h[2] >> s) & b) << np.uint64(16)
+    w |= ((h[3] >> s) & b) << np.uint64(24)
+    return np.uint32(w)
+
+
+@njit(inline="always")
+def hamming(a: np.ndarray, b: np.ndarray) -> int:
+    return (
+        popcount64(a[0] ^ b[0])
+        + popcount64(a[1] ^ b[1])
+        + popcount64(a[2] ^ b[2])
+        + popcount64(a[3] ^ b[3])
+    )
+
+
+@njit(cache=True, nogil=True)
+def _counting_sort(keys: np.ndarray, nbuckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable counting sort: returns (order, offsets) with offsets of len nbuckets+1."""
+    offsets = np.zeros(nbuckets + 1, dtype=np.uint32)
+    for key in keys:
+        offsets[key + 1] += 1
+    for b in range(nbuckets):
+        offsets[b + 1] += offsets[b]
+    cursor = offsets[:-1].copy()
+    order = np.empty(keys.shape[0], dtype=np.int64)
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        order[cursor[key]] = i
+        cursor[key] += 1
+    return order, offsets
+
+
+@njit(cache=True, nogil=True)
+def build_tables(h64: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Build all tables for an (n, 4) uint64 hash array.
+
+    Returns ``(order, entries, offsets)``: ``order`` is the row permutation that sorts
+    the segment by key 0 (apply it to hashes and ids), ``entries`` is (7, n) uint32 and
+    ``offsets`` (8, 2**k + 1) uint32, both expressed in the permuted row numbering.
+    """
+    n = h64.shape[0]
+    nbuckets = 1 << k
+    mask = np.uint32(nbuckets - 1)
+    offsets = np.empty((N_TABLES, nbuckets + 1), dtype=np.uint32)
+    keys = np.empty(n, dtype=np.uint32)
+    for i in range(n):
+        keys[i] = table_word(h64[i], 0) & mask
+    order, offsets[0] = _counting_sort(keys, nbuckets)
+    entries = np.empty((N_TABLES - 1, n), dtype=np.uint32)
+    fps = np.empty(n, dtype=np.uint32)
+    for j in range(1, N_TABLES):
+        for p in range(n):
+            w = table_word(h64[order[p]], j)
+            keys[p] = w & mask
+            fps[p] = (w >> np.uint32(k)) & np.uint32(0xFF)
+        by_key, offsets[j] = _counting_sort(keys, nbuckets)
+        for pos in range(n):
+            p = by_key[pos]
+            entries[j - 1, pos] = np.uint32(p) | (fps[p] << np.uint32(ROW_BITS))
+    return order, entries, offsets
+
+
+@njit(inline="always")
+def _is_dead(dead: np.ndarray, row: int) -> bool:
+    if dead.shape[0] == 0:
+        return False
+    return (dead[row >> 3] >> (row & 7)) & 1 == 1
+
+
+@njit(inline="always")
+def _push(out: np.ndarray, cnt: int, value: np.int64) -> np.ndarray:
+    # Results per query are unbounded (a cluster of duplicates can all match), so the
+    # packed output grows by doubling instead of being sized up front.
+    if cnt == out.shape[0]:
+        bigger = np.empty(max(16, 2 * out.shape[0]), dtype=np.int64)
+        bigger[:cnt] = out[:cnt]
+        out = bigger
+    out[cnt] = value
+    return out
+
+
+@njit(inline="always")
+def _pack(row: int, dist: int, qi: int) -> np.int64:
+    return np.int64(row) | (np.int64(dist) << DIST_SHIFT) | (np.int64(qi) << QUERY_SHIFT)
+
+
+@njit(cache=True, nogil=True)
+def scan(h64: np.ndarray, nrows: int, dead: np.ndarray, queries: np.ndarray, radius: int) -> np.ndarray:
+    """Brute-force scan of the first ``nrows`` rows (delta buffer, tiny segments, huge r)."""
+    out = np.empty(64, dtype=np.int64)
+    cnt = 0
+    for qi in range(queries.shape[0]):
+        q = queries[qi]
+        for row in range(nrows):
+            d = hamming(h64[row], q)
+            if d <= radius and not _is_dead(dead, row):
+                out = _push(out, cnt, _pack(row, d, qi))
+                cnt += 1
+    return out[:cnt]
+
+
+@njit(inline="always")
+def _first_table_within(
+    row_h: np.ndarray, qwords: np.ndarray, thresholds: np.ndarray, upto: int, submask: np.uint32
+) -> bool:
+    """True if some table i < upto already holds this row within its threshold.
+
+    Each result is reported only by the first table whose substring is within its
+    threshold, which de-duplicates without any per-query "seen" state.
+    """
+    for i in range(upto):
+        x = (table_word(row_h, i) ^ qwords[i]) & submask
+        if popcount64(np.uint64(x)) <= thresholds[i]:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def flip_masks(k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """All k-bit masks with at most t bits set, ordered by popcount, and those popcounts.
+
+    The masks for table j with threshold t_j are the prefix counting C(k, <= t_j).
+    """
+    total = 0
+    c = 1
+    for f in range(t + 1):
+        total += c
+        c = c * (k - f) // (f + 1)
+    masks = np.empty(total, dtype=np.uint32)
+    flips = np.empty(total, dtype=np.int64)
+    combo = np.empty(max(t, 1), dtype=np.int64)
+    n = 0
+    for f in range(t + 1):
+        for i in range(f):
+            combo[i] = i
+        while True:
+            m = np.uint32(0)
+            for i in range(f):
+                m |= np.uint32(1) << np.uint32(combo[i])
+            masks[n] = m
+            flips[n] = f
+            n += 1
+            i = f - 1
+            while i >= 0 and combo[i] == k - f + i:
+                i -= 1
+            if i < 0:
+                break
+            combo[i] += 1
+            for r in range(i + 1, f):
+                combo[r] = combo[r - 1] + 1
+    return masks, flips
+
+
+@njit(cache=True, nogil=True)
+def probe(
+    h64: np.ndarray,
+    entries: np.ndarray,
+    offsets: np.ndarray,
+    k: int,
+    dead: np.ndarray,
+    queries: np.ndarray,
+    radius: int,
+    nprobes: np.ndarray,
+    masks: np.ndarray,
+    flips: np.ndarray,
+    thresholds: np.ndarray,
+) -> np.ndarray:
+    """Multi-index lookup of every query against one segment (exact, see segment.py).
+
+    ``masks[:nprobes[j]]`` are the key flips for table j (all masks with at most
+    ``thresholds[j]`` bits). Bucket bounds are gathered in a separate simple loop so
+    the CPU overlaps those cache misses instead of serialising them with the scan.
+    """
+    mask = np.uint32((1 << k) - 1)
+    submask = np.uint32((1 << (k + FP_BITS)) - 1)
+    out = np.empty(64, dtype=np.int64)
+    cnt = 0
+    qwords = np.empty(N_TABLES, dtype=np.uint32)
+    lo = np.empty(masks.shape[0], dtype=np.int64)
+    hi = np.empty(masks.shape[0], dtype=np.int64)
+    for qi in range(queries.shape[0]):
+        q = queries[qi]
+        for j in range(N_TABLES):
+            qwords[j] = table_word(q, j)
+        for j in range(N_TABLES):
+            t = thresholds[j]
+            np_j = nprobes[j]
+            qkey = qwords[j] & mask
+            qfp = (qwords[j] >> np.uint32(k)) & np.uint32(0xFF)
+            for i in range(np_j):
+                key = qkey ^ masks[i]
+                lo[i] = offsets[j, key]
+                hi[i] = offsets[j, key + 1]
+            for i in range(np_j):
+                budget = t - flips[i]  # fingerprint bits may still differ by this much
+                for pos in range(lo[i], hi[i]):
+                    if j == 0:
+                        row = pos
+                        fp = (table_word(h64[row], 0) >> np.uint32(k)) & np.uint32(0xFF)
+                    else:
+                        e = entries[j - 1, pos]
+                        row = np.int64(e & np.uint32(ROW_MASK))
+                        fp = e >> np.uint32(ROW_BITS)
+                    if popcount64(np.uint64(fp ^ qfp)) > budget:
+                        continue
+                    d = hamming(h64[row], q)
+                    if d > radius:
+                        continue
+                    if _first_table_within(h64[row], qwords, thresholds, j, submask):
+                        continue
+                    if _is_dead(dead, row):
+                        continue
+                    out = _push(out, cnt, _pack(row, d, qi))
+                    cnt += 1
+    return out[:cnt]
+
+
+@njit(cache=True, nogil=True)
+def mark_ids(ids: np.ndarray, sorted_targets: np.ndarray, dead: np.ndarray) -> int:
+    """Set the dead bit of every row whose id is in ``sorted_targets``; returns #newly dead."""
+    newly = 0
+    for row in range(ids.shape[0]):
+        i = np.searchsorted(sorted_targets, ids[row])
+        if i < sorted_targets.shape[0] and sorted_targets[i] == ids[row]:
+            byte = row >> 3
+            bit = np.uint8(1 << (row & 7))
+            if dead[byte] & bit == 0:
+                dead[byte] |= bit
+                newly += 1
+    return newly
+
+
+@njit(cache=True, nogil=True)
+def keep_mask(ids: np.ndarray, sorted_targets: np.ndarray) -> np.ndarray:
+    """Boolean mask of rows whose id is NOT in ``sorted_targets`` (delta removal)."""
+    keep = np.ones(ids.shape[0], dtype=np.bool_)
+    for row in range(ids.shape[0]):
+        i = np.searchsorted(sorted_targets, ids[row])
+        if i < sorted_targets.shape[0] and sorted_targets[i] == ids[row]:
+            keep[row] = False
+    return keep

@@ -1,0 +1,1 @@
+"""The processing pipeline: the stages a finished report passes through (see `stages.py`)."""

@@ -1,0 +1,1 @@
+"""Reporters: organisations (platforms, hotlines, trusted flaggers) that submit reports."""

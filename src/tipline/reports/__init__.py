@@ -1,0 +1,1 @@
+"""Reports: intake, lifecycle (open, finished, retracted), files, quality."""

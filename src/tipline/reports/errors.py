@@ -1,0 +1,48 @@
+"""Errors of the report lifecycle, each with its CyberTipline response code and HTTP status."""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    code = 4000
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(ReportError):
+    code, http_status = 4000, 400
+
+
+class ValidationFailed(ReportError):
+    code, http_status = 4100, 400
+
+
+class MalformedFile(ReportError):
+    code, http_status = 4200, 400
+
+
+class PayloadTooLarge(ReportError):
+    code, http_status = 4000, 413
+
+
+class ReportNotFound(ReportError):
+    code, http_status = 5001, 404
+
+
+class FileNotFoundInReport(ReportError):
+    code, http_status = 5002, 404
+
+
+class AlreadyRetracted(ReportError):
+    code, http_status = 5101, 409
+
+
+class AlreadyFinished(ReportError):
+    code, http_status = 5102, 409
+
+
+class IdempotencyConflict(ReportError):
+    code, http_status = 4000, 409

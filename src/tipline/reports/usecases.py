@@ -1,0 +1,97 @@
+"""The report use cases as transactions, shared by both intake APIs (XML and JSON).
+
+Each function here owns one unit of work: it opens the transaction, calls the service, and
+commits once; only after that commit does the API acknowledge. Slow work (spooling and sealing
+an upload) happens before the transaction so the database is not held during it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+
+from tipline.audit.service import Actor
+from tipline.evidence.service import EvidenceTooLarge, StoredEvidence, store_upload
+from tipline.reporters.service import AuthenticatedReporter
+from tipline.reports import errors, service
+from tipline.reports.quality import Quality
+from tipline.reports.service import Document
+from tipline.state import AppState
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    report_id: int
+    file_id: str
+    evidence: StoredEvidence
+
+
+@dataclass(frozen=True)
+class Finished:
+    report_id: int
+    file_ids: list[str]
+    quality: Quality
+
+
+def submit(state: AppState, reporter: AuthenticatedReporter, doc: Document, source: str,
+           key: str | None, actor: Actor) -> Submitted:
+    try:
+        with state.db.transaction() as session:
+            report, created = service.submit(session, reporter, doc, source, key, actor)
+            return Submitted(report.id, created)
+    except IntegrityError:
+        if not key:
+            raise
+        # Two submissions with one idempotency key raced; the other one committed first.
+        with state.db.transaction() as session:
+            report, created = service.submit(session, reporter, doc, source, key, actor)
+            return Submitted(report.id, created)
+
+
+def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, source: BinaryIO,
+           upload_name: str | None, content_type: str | None, actor: Actor) -> Uploaded:
+    with state.db.sessions() as session:
+        service.require_open(service.get_report(session, reporter.id, report_id))
+    try:
+        stored = store_upload(state.evidence, source, state.settings.max_upload_bytes)
+    except EvidenceTooLarge as exc:
+        raise errors.PayloadTooLarge(str(exc)) from exc
+    if stored.size == 0:
+        raise errors.MalformedFile("the uploaded file is empty")
+    with state.db.transaction() as session:
+        report = service.get_report(session, reporter.id, report_id, for_update=True)
+        reported = service.attach_file(session, report, stored, upload_name, content_type,
+                                       actor, state.new_file_id)
+        return Uploaded(report_id, reported.id, stored)
+
+
+def describe(state: AppState, reporter: AuthenticatedReporter, report_id: int, file_id: str,
+             doc: Document, actor: Actor) -> None:
+    with state.db.transaction() as session:
+        report = service.get_report(session, reporter.id, report_id, for_update=True)
+        service.describe_file(session, report, file_id, doc, actor)
+
+
+def finish(state: AppState, reporter: AuthenticatedReporter, report_id: int,
+           actor: Actor) -> Finished:
+    with state.db.transaction() as session:
+        report = service.get_report(session, reporter.id, report_id, for_update=True)
+        quality, files = service.finish(session, report, actor, state.runner.enqueue)
+        result = Finished(report_id, [f.id for f in files], quality)
+    state.runner.wake()
+    return result
+
+
+def retract(state: AppState, reporter: AuthenticatedReporter, report_id: int,
+            actor: Actor) -> None:
+    with state.db.transaction() as session:
+        report = service.get_report(session, reporter.id, report_id, for_update=True)
+        service.retract(session, report, actor)

@@ -1,0 +1,127 @@
+"""One validated settings object for the whole application.
+
+Every value comes from a `TIPLINE_*` environment variable (or a `.env` file). The embedded
+default (SQLite plus a local evidence folder under `./var/`) needs no configuration; outside
+development the default secrets are refused, so a production deployment cannot start with the
+key that ships in this file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only secrets. They are public (they are in this file), so `Settings` refuses them
+# whenever `environment` is not "development".
+DEV_EVIDENCE_KEY = base64.b64encode(b"tipline-development-evidence-key").decode()
+DEV_SECRET_KEY = "tipline-development-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Application settings. Each field is documented in docs/settings.md (tested)."""
+
+    model_config = SettingsConfigDict(env_prefix="TIPLINE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment mode; only development accepts default secrets."
+    )
+    data_dir: Path = Field(Path("var"), description="Folder for the embedded database and files.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite at DATA_DIR/tipline.db."
+    )
+    evidence_backend: Literal["local"] = Field(
+        "local", description="Where evidence files are stored (local folder)."
+    )
+    evidence_dir: Path | None = Field(
+        None, description="Folder of the local evidence store; default DATA_DIR/evidence."
+    )
+    evidence_key: str = Field(
+        DEV_EVIDENCE_KEY, description="Base64 of the 32-byte AES-256-GCM evidence key."
+    )
+    secret_key: str = Field(DEV_SECRET_KEY, description="Secret for signing tokens and caches.")
+    max_upload_bytes: int = Field(
+        256 * 1024 * 1024, gt=0, description="Largest evidence file accepted, in bytes."
+    )
+    max_document_bytes: int = Field(
+        2 * 1024 * 1024, gt=0, description="Largest XML or JSON report document, in bytes."
+    )
+    host: str = Field("127.0.0.1", description="Address `tipline serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `tipline serve` listens on.")
+    run_pipeline_in_server: bool | None = Field(
+        None,
+        description="Run pipeline stages inside the server; default: yes on SQLite, no otherwise.",
+    )
+    worker_poll_seconds: float = Field(
+        0.5, gt=0, description="How often an idle worker looks for queued reports."
+    )
+    stage_lease_seconds: float = Field(
+        60.0, gt=0, description="How long a worker owns a report's stage before others may retry."
+    )
+    stage_max_attempts: int = Field(
+        5, ge=1, description="Attempts at a failing stage before the report is marked failed."
+    )
+    auth_cache_seconds: float = Field(
+        300.0, ge=0, description="How long verified credentials are remembered in memory."
+    )
+
+    @field_validator("evidence_key")
+    @classmethod
+    def _key_is_32_bytes(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("TIPLINE_EVIDENCE_KEY must be base64") from exc
+        if len(raw) != 32:
+            raise ValueError("TIPLINE_EVIDENCE_KEY must decode to exactly 32 bytes (AES-256)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "development":
+            return self
+        if self.evidence_key == DEV_EVIDENCE_KEY:
+            raise ValueError(
+                "the development evidence key is refused outside development: "
+                "set TIPLINE_EVIDENCE_KEY to base64 of 32 random bytes"
+            )
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            raise ValueError(
+                "set TIPLINE_SECRET_KEY to a random value of at least 32 characters "
+                "(the development secret is refused outside development)"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tipline.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def evidence_key_bytes(self) -> bytes:
+        return base64.b64decode(self.evidence_key)
+
+    @property
+    def pipeline_in_server(self) -> bool:
+        if self.run_pipeline_in_server is not None:
+            return self.run_pipeline_in_server
+        return self.is_sqlite
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
