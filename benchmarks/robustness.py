@@ -98,7 +98,7 @@ def _print(res: dict[str, object]) -> None:
     rp = res["recall_plain"]
     rr = res["recall_robust"]
     assert isinstance(rp, dict) and isinstance(rr, dict)
-    print(f"| variant | plain PDQ recall | strip + augmentation recall |")
+    print("| variant | plain PDQ recall | strip + augmentation recall |")
     print("|---|---:|---:|")
     for kind in VARIANT_KINDS:
         print(f"| {kind} | {rp[kind]:.1%} | {rr[kind]:.1%} |")

@@ -113,12 +113,24 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     if once:
         steps = state.runner.run_until_idle()
         console.print(f"ran {steps} stages")
+        state.db.dispose()
         return
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def _stop(*_: object) -> None:
+        # Finish the stage in hand (its lease guards it), then exit; waking the runner ends an
+        # idle poll at once instead of after worker_poll_seconds.
+        stop.set()
+        state.runner.wake()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
-    state.runner.serve(stop, settings.worker_poll_seconds)
+    try:
+        state.runner.serve(stop, settings.worker_poll_seconds)
+    finally:
+        state.db.dispose()
+    console.print(f"worker {state.runner.worker} stopped")
 
 
 @app.command()

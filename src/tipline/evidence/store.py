@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from tipline.evidence.crypto import CHUNK, TAG, _HEADER, decrypt_stream, encrypt_chunks
+from tipline.evidence.crypto import _HEADER, CHUNK, TAG, decrypt_stream, encrypt_chunks
 
 
 class EvidenceStore(Protocol):

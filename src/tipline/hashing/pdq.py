@@ -72,6 +72,20 @@ def pdq_distance(a: str, b: str) -> int:
     return (hex_to_int(a) ^ hex_to_int(b)).bit_count()
 
 
+def pack_hashes(hexes: list[str]) -> np.ndarray:
+    """Hex hashes to an (n, 4) uint64 matrix, for vectorised distances."""
+    if not hexes:
+        return np.zeros((0, 4), dtype=np.uint64)
+    return np.frombuffer(bytes.fromhex("".join(hexes)), dtype=">u8").astype(np.uint64).reshape(
+        -1, 4
+    )
+
+
+def hamming_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len(a), len(b)) Hamming distances between two :func:`pack_hashes` matrices."""
+    return np.bitwise_count(a[:, None, :] ^ b[None, :, :]).sum(axis=2, dtype=np.int32)
+
+
 def hash_array(arr: np.ndarray) -> PdqHash:
     """PDQ of an HxWx3 uint8 array (RGB; only luma is used)."""
     bits, quality = pdqhash.compute(arr)

@@ -105,9 +105,10 @@ def augmentation_hashes(
 ) -> list[tuple[str, str]]:
     """Extra hashes to store for a bank entry so edited copies still match.
 
-    Returns unique (label, hex) pairs, label ``"<source>:<transform>"``: source is
-    ``original``, ``stripped`` (if the entry has borders) or a crop label from ``crops``;
-    transform is one of the 8 dihedral names (see ``pdq.DIHEDRAL_NAMES``). The first pair is
+    Returns unique (label, hex) pairs, label ``"<source>:<transform>"``: ``original`` and
+    ``stripped`` (if the entry has borders) with each of the 8 dihedral transforms (see
+    ``pdq.DIHEDRAL_NAMES``), then each crop label from ``crops`` with ``:original``. Crops
+    apply to the border-stripped image when there is one. The first pair is
     always ``original:original``, the entry's own hash. Strict decoding by default: bank
     entries are few, and their own hash should be the canonical, exchangeable one.
     """

@@ -94,7 +94,7 @@ class CyberTiplineSchema:
         element = parse_xml(body)
         if element.tag != root:
             raise SchemaError(4100, f"the document's root element must be <{root}>, "
-                                    f"not <{element.tag}>")
+                                    f"not <{element.tag!s}>")
         self.validate(element)
         return element
 
@@ -105,7 +105,7 @@ class CyberTiplineSchema:
                               + "; ".join(errors))
 
     def to_json(self, element: etree._Element) -> dict[str, Any]:
-        value = _decode(element, self.roots[element.tag])
+        value = _decode(element, self.roots[str(element.tag)])
         return value if isinstance(value, dict) else {}
 
     def from_json(self, document: Any, root: str) -> etree._Element:

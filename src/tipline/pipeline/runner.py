@@ -103,7 +103,7 @@ class PipelineRunner:
     def _apply(self, claim: Claim, stage: Stage, prepared: object, started: float) -> None:
         now = utcnow()
         with self.db.transaction() as session:
-            held = session.execute(
+            held = session.execute(  # type: ignore[attr-defined]
                 update(PipelineJob)
                 .where(PipelineJob.report_id == claim.report_id,
                        PipelineJob.lease_token == claim.token,

@@ -72,8 +72,8 @@ def record_signals(session: Session, report_id: int, verified: list[VerifiedFile
         for kind in ("md5", "sha1", "sha256"):
             session.add(FileSignal(file_id=item.file_id, signal_type=kind,
                                    value=getattr(item, kind), source="computed", detail={}))
-        claimed = file_facts(details[item.file_id]).original_hashes if details.get(
-            item.file_id) else []
+        own = details.get(item.file_id)
+        claimed = file_facts(own).original_hashes if own else []
         for kind, value in dict.fromkeys(claimed):
             agrees = getattr(item, kind, None) == value if kind in ("md5", "sha1", "sha256") \
                 else None

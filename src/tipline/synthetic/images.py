@@ -29,7 +29,9 @@ VARIANT_KINDS: tuple[str, ...] = (
     "border",
     "letterbox",
     "crop_3pct",
+    "crop_5pct",
     "crop_8pct_one_side",
+    "crop_15pct_one_side",
     "caption",
     "watermark",
     "rot90",
@@ -173,7 +175,9 @@ def to_png(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _crop_frac(img: Image.Image, left: float, top: float, right: float, bottom: float) -> Image.Image:
+def _crop_frac(
+    img: Image.Image, left: float, top: float, right: float, bottom: float
+) -> Image.Image:
     w, h = img.size
     return img.crop((round(w * left), round(h * top), w - round(w * right), h - round(h * bottom)))
 
@@ -228,7 +232,9 @@ def variant_images(img: Image.Image, seed: int = 0) -> dict[str, Image.Image]:
         "border": lambda: _pad(img, w // 12, w // 12, (255, 255, 255)),
         "letterbox": lambda: _pad(img, 0, h // 5, (0, 0, 0)),
         "crop_3pct": lambda: _crop_frac(img, 0.03, 0.03, 0.03, 0.03),
+        "crop_5pct": lambda: _crop_frac(img, 0.05, 0.05, 0.05, 0.05),
         "crop_8pct_one_side": lambda: _crop_frac(img, 0.0, 0.0, 0.08, 0.0),
+        "crop_15pct_one_side": lambda: _crop_frac(img, 0.15, 0.0, 0.0, 0.0),
         "caption": lambda: _caption(img, seed),
         "watermark": lambda: _watermark(img, seed),
         "rot90": lambda: img.transpose(Image.Transpose.ROTATE_90),

@@ -8,10 +8,9 @@ Create Date: 2026-11-25 08:50:40.673619
 from __future__ import annotations
 
 import sqlalchemy as sa
-
-import tipline.db
 from alembic import op
 
+import tipline.db
 
 revision = '0001'
 down_revision = None

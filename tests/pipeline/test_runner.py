@@ -1,0 +1,354 @@
+"""Durable stage progress: retries with backoff, lost leases, the unique stage-run row, released
+leases, and several `tipline worker` processes sharing one PostgreSQL queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from tipline.audit.models import AuditEvent
+from tipline.audit.service import Actor, record
+from tipline.client import file_details_xml
+from tipline.db import Base, utcnow
+from tipline.pipeline.models import PipelineJob, StageRun
+from tipline.pipeline.runner import PipelineRunner
+from tipline.pipeline.stage import Stage
+from tipline.reporters.service import AuthenticatedReporter, authenticate
+from tipline.reports import usecases
+from tipline.reports.models import FileSignal, Identifier, ReportFile
+from tipline.reports.service import Document
+from tipline.state import AppState, build_state
+
+from conftest import PASSWORD, add_reporter, make_settings
+from factories import png_bytes, report_xml
+
+ACTOR = Actor("test")
+
+
+def login(state: AppState, username: str = "platform-a") -> AuthenticatedReporter:
+    add_reporter(state, username)
+    with state.db.sessions() as session:
+        reporter = authenticate(session, username, PASSWORD, state.credentials)
+    assert reporter is not None
+    return reporter
+
+
+def finished_report(state: AppState, reporter: AuthenticatedReporter, seed: int,
+                    files: int = 2) -> int:
+    """A report submitted, given `files` described uploads and finished, via the use cases."""
+    xml = report_xml()
+    doc = Document(state.schema.to_json(state.schema.parse(xml, "report")), xml, "text/xml")
+    report_id = usecases.submit(state, reporter, doc, "ncmec_xml", None, ACTOR).report_id
+    for i in range(files):
+        uploaded = usecases.upload(state, reporter, report_id, io.BytesIO(png_bytes(seed * 7 + i)),
+                                   f"image-{i}.png", "image/png", ACTOR)
+        details = file_details_xml(report_id, uploaded.file_id,
+                                   {"originalFileName": f"image-{i}.png"})
+        usecases.describe(state, reporter, report_id, uploaded.file_id, Document(
+            state.schema.to_json(state.schema.parse(details, "fileDetails")), details,
+            "text/xml"), ACTOR)
+    usecases.finish(state, reporter, report_id, ACTOR)
+    return report_id
+
+
+def job(state: AppState, report_id: int) -> PipelineJob:
+    with state.db.sessions() as session:
+        found = session.get(PipelineJob, report_id)
+        assert found is not None
+        return found
+
+
+def count(state: AppState, model: type[Base], *where: Any) -> int:
+    with state.db.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def make_available(state: AppState, report_id: int) -> None:
+    """Skip the backoff delay instead of sleeping through it."""
+    with state.db.transaction() as session:
+        session.execute(update(PipelineJob).where(PipelineJob.report_id == report_id)
+                        .values(available_at=utcnow() - dt.timedelta(seconds=1)))
+
+
+def noting_stage(name: str, calls: list[tuple[str, int]], tag: str = "") -> Stage:
+    """A stage whose effect is one audit event, so double effects are countable."""
+    def apply(session: Session, report_id: int, _prepared: object) -> None:
+        calls.append((tag or name, report_id))
+        record(session, ACTOR, f"test.{name}", "report", report_id)
+    return Stage(name=name, description="test stage", apply=apply)
+
+
+def test_real_stages_run_once_each_in_order(state: AppState) -> None:
+    reporter = login(state)
+    ids = [finished_report(state, reporter, seed) for seed in range(3)]
+    assert state.runner.run_until_idle() == len(ids) * len(state.runner.order)
+    assert state.runner.run_until_idle() == 0
+    for report_id in ids:
+        done = job(state, report_id)
+        assert (done.status, done.stage, done.lease_token) == ("done", "", None)
+        assert done.finished_at is not None
+        with state.db.sessions() as session:
+            runs = session.scalars(select(StageRun).where(StageRun.report_id == report_id)
+                                   .order_by(StageRun.id)).all()
+            assert [r.stage for r in runs] == ["intake", "crypto_hashes"]
+            file_ids = session.scalars(select(ReportFile.id)
+                                       .where(ReportFile.report_id == report_id)).all()
+        assert len(file_ids) == 2
+        for file_id in file_ids:
+            assert count(state, FileSignal, FileSignal.file_id == file_id,
+                         FileSignal.source == "computed") == 3
+        assert count(state, Identifier, Identifier.report_id == report_id) > 0
+
+
+def test_failing_stage_is_retried_with_backoff_then_failed(state: AppState) -> None:
+    reporter = login(state)
+    report_id = finished_report(state, reporter, 1, files=0)
+    attempts: list[int] = []
+
+    def apply(session: Session, rid: int, _prepared: object) -> None:
+        attempts.append(rid)
+        record(session, ACTOR, "test.partial", "report", rid)  # must be rolled back
+        raise RuntimeError("disk on fire")
+
+    runner = PipelineRunner(state.db, [Stage("intake", "always fails", apply)], max_attempts=3)
+    for attempt in (1, 2):
+        before = utcnow()
+        assert runner.run_one()
+        queued = job(state, report_id)
+        assert (queued.status, queued.attempts) == ("queued", attempt)
+        assert queued.last_error == "RuntimeError: disk on fire"
+        assert queued.lease_token is None
+        # Exponential backoff: 2 s after the first failure, 4 s after the second.
+        delay = (queued.available_at - before).total_seconds()
+        assert 2 ** attempt - 1 < delay <= 2 ** attempt + 1
+        assert not runner.run_one(), "a backing-off job must not be claimed"
+        make_available(state, report_id)
+    assert runner.run_one()
+    failed = job(state, report_id)
+    assert (failed.status, failed.attempts) == ("failed", 3)
+    assert failed.last_error == "RuntimeError: disk on fire"
+    make_available(state, report_id)
+    assert not runner.run_one(), "a failed job is never claimed again"
+    assert len(attempts) == 3
+    assert count(state, AuditEvent, AuditEvent.action == "test.partial") == 0
+    assert count(state, StageRun) == 0
+
+
+def test_stage_that_recovers_completes_once(state: AppState) -> None:
+    reporter = login(state)
+    report_id = finished_report(state, reporter, 1, files=0)
+    failures = iter([RuntimeError("transient")])
+    calls: list[tuple[str, int]] = []
+    good = noting_stage("intake", calls)
+
+    def flaky(session: Session, rid: int, prepared: object) -> None:
+        error = next(failures, None)
+        if error:
+            raise error
+        good.apply(session, rid, prepared)
+
+    runner = PipelineRunner(state.db, [Stage("intake", "flaky", flaky)], max_attempts=3)
+    assert runner.run_one()
+    make_available(state, report_id)
+    assert runner.run_one()
+    done = job(state, report_id)
+    assert (done.status, done.attempts, done.last_error) == ("done", 0, None)
+    with state.db.sessions() as session:
+        run = session.scalars(select(StageRun)).one()
+    assert (run.stage, run.attempts) == ("intake", 2)
+    assert count(state, AuditEvent, AuditEvent.action == "test.intake") == 1
+
+
+def test_worker_that_lost_its_lease_discards_its_work(state: AppState) -> None:
+    reporter = login(state)
+    report_id = finished_report(state, reporter, 1, files=0)
+    calls: list[tuple[str, int]] = []
+    in_prepare, release = threading.Event(), threading.Event()
+
+    def slow_prepare(_rid: int) -> str:
+        in_prepare.set()
+        assert release.wait(20)
+        return "stale"
+
+    slow = noting_stage("intake", calls, "slow")
+    slow = Stage("intake", "slow", slow.apply, prepare=slow_prepare)
+    stalled = PipelineRunner(state.db, [slow], lease_seconds=0.3, worker="stalled")
+    thread = threading.Thread(target=stalled.run_one)
+    thread.start()
+    assert in_prepare.wait(10)
+    rescuer = PipelineRunner(state.db, [noting_stage("intake", calls, "rescuer")],
+                             worker="rescuer")
+    assert not rescuer.run_one(), "a live lease must not be taken over"
+    time.sleep(0.4)  # the stalled worker's lease expires
+    assert rescuer.run_one()
+    release.set()
+    thread.join(20)
+    assert calls == [("rescuer", report_id)]
+    done = job(state, report_id)
+    assert (done.status, done.attempts) == ("done", 0)
+    with state.db.sessions() as session:
+        assert session.scalars(select(StageRun.worker)).all() == ["rescuer"]
+    assert count(state, AuditEvent, AuditEvent.action == "test.intake") == 1
+
+
+def test_stolen_lease_discards_work_and_records_no_failure(state: AppState) -> None:
+    reporter = login(state)
+    report_id = finished_report(state, reporter, 1, files=0)
+    calls: list[tuple[str, int]] = []
+
+    def prepare(_rid: int) -> None:
+        # Another worker takes the report over while this one is preparing.
+        with state.db.transaction() as session:
+            session.execute(update(PipelineJob).values(lease_token="someone-else"))
+
+    stage = Stage("intake", "test", noting_stage("intake", calls).apply, prepare=prepare)
+    runner = PipelineRunner(state.db, [stage])
+    assert runner.run_one()
+    assert calls == []
+    held = job(state, report_id)
+    assert (held.status, held.stage, held.attempts, held.lease_token) == (
+        "queued", "intake", 0, "someone-else")
+    assert held.last_error is None
+    assert count(state, StageRun) == 0
+
+
+def test_unique_stage_run_refuses_a_second_completion(state: AppState) -> None:
+    reporter = login(state)
+    report_id = finished_report(state, reporter, 1, files=0)
+    calls: list[tuple[str, int]] = []
+    runner = PipelineRunner(state.db, [noting_stage("intake", calls)], max_attempts=1)
+    assert runner.run_one()
+    assert job(state, report_id).status == "done"
+    # Progress is lost (say, restored from an old backup): the job asks for "intake" again.
+    with state.db.transaction() as session:
+        session.execute(update(PipelineJob).values(status="queued", stage="intake"))
+    assert runner.run_one()
+    again = job(state, report_id)
+    assert again.status == "failed"
+    assert again.last_error is not None and "IntegrityError" in again.last_error
+    assert len(calls) == 2, "the stage ran, but its second effects were rolled back"
+    assert count(state, AuditEvent, AuditEvent.action == "test.intake") == 1
+    assert count(state, StageRun) == 1
+
+
+def test_release_all_leases_frees_only_queued_jobs(state: AppState) -> None:
+    reporter = login(state)
+    first = finished_report(state, reporter, 1, files=0)
+    second = finished_report(state, reporter, 2, files=0)
+    calls: list[tuple[str, int]] = []
+    runner = PipelineRunner(state.db, [noting_stage("intake", calls)])
+    assert runner.run_one()  # the first report is done
+    claim = runner.claim()  # the second is leased for 60 s by a "crashed" process
+    assert claim is not None and claim.report_id == second
+    assert runner.claim() is None
+    runner.release_all_leases()
+    assert (job(state, second).lease_token, job(state, second).lease_until) == (None, None)
+    assert job(state, first).status == "done"
+    assert runner.run_one()
+    assert calls == [("intake", first), ("intake", second)]
+    assert count(state, StageRun) == 2
+
+
+# --- several worker processes on PostgreSQL ---------------------------------------------------
+
+REPORTS = 60
+WORKERS = 3
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    from conftest import _truncate
+
+    _truncate(postgres_url)
+    return postgres_url
+
+
+def worker_env(state: AppState) -> dict[str, str]:
+    settings = state.settings
+    return {
+        **os.environ,
+        "TIPLINE_ENVIRONMENT": "test",
+        "TIPLINE_DATABASE_URL": settings.resolved_database_url,
+        "TIPLINE_DATA_DIR": str(settings.data_dir),
+        "TIPLINE_EVIDENCE_KEY": settings.evidence_key,
+        "TIPLINE_SECRET_KEY": settings.secret_key,
+        "TIPLINE_WORKER_POLL_SECONDS": "0.05",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def tipline_bin() -> str:
+    return str(Path(sys.executable).with_name("tipline"))
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_several_worker_processes_share_the_queue(pg_url: str, tmp_path: Path) -> None:
+    state = build_state(make_settings(pg_url, tmp_path / "var"))
+    try:
+        reporter = login(state)
+        ids = [finished_report(state, reporter, seed) for seed in range(REPORTS)]
+        # Hold the queue until every worker is up, so all of them compete for it.
+        with state.db.transaction() as session:
+            session.execute(update(PipelineJob).values(
+                available_at=utcnow() + dt.timedelta(days=1)))
+        logs = [tmp_path / f"worker-{i}.log" for i in range(WORKERS)]
+        procs = [subprocess.Popen([tipline_bin(), "worker"], env=worker_env(state),
+                                  cwd=tmp_path, stdout=log.open("wb"),
+                                  stderr=subprocess.STDOUT) for log in logs]
+        try:
+            wait_for(lambda: all("running" in log.read_text() for log in logs), 60,
+                     "the workers to start")
+            with state.db.transaction() as session:
+                session.execute(update(PipelineJob).values(available_at=utcnow()))
+            wait_for(lambda: count(state, PipelineJob, PipelineJob.status == "done") == REPORTS,
+                     60, "the workers to process every report")
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            codes = [proc.wait(timeout=15) for proc in procs]
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        assert codes == [0] * WORKERS, [log.read_text()[-2000:] for log in logs]
+
+        stages = len(state.runner.order)
+        with state.db.sessions() as session:
+            runs = session.execute(select(StageRun.report_id, StageRun.stage,
+                                          StageRun.worker)).all()
+            per_stage = Counter((r.report_id, r.stage) for r in runs)
+            by_worker = Counter(r.worker for r in runs)
+            computed = session.scalar(text(
+                "SELECT count(*) FROM file_signals WHERE source = 'computed'"))
+            jobs = session.execute(select(PipelineJob.status, PipelineJob.attempts,
+                                          PipelineJob.lease_token)).all()
+        assert len(runs) == REPORTS * stages
+        assert set(per_stage) == {(rid, s) for rid in ids for s in state.runner.order}
+        assert set(per_stage.values()) == {1}
+        assert computed == REPORTS * 2 * 3  # two files, three hashes each, never twice
+        assert {tuple(j) for j in jobs} == {("done", 0, None)}
+        # The work was spread over the processes (on a 2-core machine, at least two of them).
+        assert len(by_worker) >= 2, by_worker
+        assert {int(name.rsplit(":", 1)[1]) for name in by_worker} <= {p.pid for p in procs}
+    finally:
+        state.db.dispose()
