@@ -264,7 +264,7 @@ def test_release_all_leases_frees_only_queued_jobs(state: AppState) -> None:
 
 # --- several worker processes on PostgreSQL ---------------------------------------------------
 
-REPORTS = 60
+REPORTS = 50
 WORKERS = 3
 
 

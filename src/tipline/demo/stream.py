@@ -259,3 +259,29 @@ def generate_reports(count: int, seed: int = 1, now: dt.datetime | None = None
             spec = replace(spec, retry_submit=True, label=spec.label + ", retried submit")
         specs.append(spec)
     return specs
+
+
+@dataclass(frozen=True)
+class Links:
+    """What ties the valid reports together, known by construction (for display and tests)."""
+
+    images: dict[int, list[tuple[int, str]]]  # image -> [(report index, variant)], if reused
+    ips: dict[str, list[str]]  # address -> handles, if shared
+    emails: dict[str, list[str]]  # email -> handles, if shared
+
+
+def links(specs: list[ReportSpec]) -> Links:
+    images: dict[int, list[tuple[int, str]]] = {}
+    for spec in specs:
+        if spec.expect_code == 0:
+            for file in spec.files:
+                images.setdefault(file.image, []).append((spec.index, file.variant))
+    ips: dict[str, list[str]] = {}
+    emails: dict[str, list[str]] = {}
+    for account in CAST:
+        for ip in account.ips:
+            ips.setdefault(ip, []).append(account.handle)
+        emails.setdefault(account.email, []).append(account.handle)
+    return Links({k: v for k, v in images.items() if len({i for i, _ in v}) > 1},
+                 {k: v for k, v in ips.items() if len(v) > 1},
+                 {k: v for k, v in emails.items() if len(v) > 1})

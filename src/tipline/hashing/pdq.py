@@ -83,7 +83,8 @@ def pack_hashes(hexes: list[str]) -> np.ndarray:
 
 def hamming_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(len(a), len(b)) Hamming distances between two :func:`pack_hashes` matrices."""
-    return np.bitwise_count(a[:, None, :] ^ b[None, :, :]).sum(axis=2, dtype=np.int32)
+    dist: np.ndarray = np.bitwise_count(a[:, None, :] ^ b[None, :, :]).sum(axis=2, dtype=np.int32)
+    return dist
 
 
 def hash_array(arr: np.ndarray) -> PdqHash:

@@ -131,5 +131,6 @@ def augmentation_hashes(
         for transform, hex_ in dihedral_of_array(_array(simg, fast))[0].items():
             add(f"{source}:{transform}", hex_)
     for label, left, top, right, bottom in crops:
-        add(f"{label}:original", hash_array(_array(_crop(img, (left, top, right, bottom)), fast)).hex)
+        cropped = _crop(img, (left, top, right, bottom))
+        add(f"{label}:original", hash_array(_array(cropped, fast)).hex)
     return out

@@ -51,6 +51,8 @@ class ElementSpec:
     kind: str = "str"  # bool | int | float | str | complex
     attrs: dict[str, str] = field(default_factory=dict)
     children: dict[str, ElementSpec] = field(default_factory=dict)
+    # The value of an empty element: the schema fixes flags such as <sextortion/> to true.
+    fixed: str | None = None
 
 
 def _simple_kind(xsd_type: Any) -> str:
@@ -65,7 +67,8 @@ def _simple_kind(xsd_type: Any) -> str:
 
 def _build(element: Any, memo: dict[int, dict[str, ElementSpec]]) -> ElementSpec:
     xsd_type = element.type
-    spec = ElementSpec(element.local_name, multi=element.max_occurs != 1)
+    spec = ElementSpec(element.local_name, multi=element.max_occurs != 1,
+                       fixed=element.fixed if element.fixed is not None else element.default)
     if xsd_type.is_simple():
         spec.kind = _simple_kind(xsd_type)
         return spec
@@ -152,7 +155,10 @@ def _convert(text: str, kind: str) -> Any:
 def _decode(element: etree._Element, spec: ElementSpec) -> Any:
     attrs = {f"@{k}": _convert(v, spec.attrs.get(k, "str")) for k, v in element.attrib.items()}
     if spec.kind != "complex":
-        value = _convert(element.text or "", spec.kind)
+        text = element.text or ""
+        if not text.strip() and spec.fixed is not None:
+            text = spec.fixed  # what the validator took the empty element to mean
+        value = _convert(text, spec.kind)
         return {"value": value, **attrs} if attrs else value
     out: dict[str, Any] = dict(attrs)
     for child in element:

@@ -89,6 +89,8 @@ class ReportFile(Base):
     relevance: Mapped[str | None] = mapped_column(String(50))
     industry_classification: Mapped[str | None] = mapped_column(String(5))
     annotations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    media_kind: Mapped[str | None] = mapped_column(String(20))  # image | video | other
+    media_error: Mapped[str | None] = mapped_column(Text)  # why it could not be decoded
 
 
 class Identifier(Base):

@@ -64,27 +64,31 @@ def _gradient(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     t = (np.cos(angle) * xx / w + np.sin(angle) * yy / h + 1.0) / 2.0
     c0, c1 = rng.random(3), rng.random(3)
-    return (c0[None, None, :] * (1 - t[..., None]) + c1[None, None, :] * t[..., None]) * 255
+    out: np.ndarray = (c0[None, None, :] * (1 - t[..., None]) + c1[None, None, :] * t[..., None])
+    return out * 255
 
 
 def _photo(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
-    # Octaves with amplitude ~ 1/frequency: natural photos have roughly this 1/f spectrum,
-    # which is what PDQ's robustness to crops and overlays is tuned for. A shared luminance
-    # field plus weaker per-channel fields gives correlated colours, like real scenes.
+    # Octaves with amplitude ~ 1/frequency: natural photos have roughly this 1/f spectrum, so
+    # PDQ (which keeps low frequencies) sees photo-like structure. A shared luminance field
+    # plus weaker per-channel fields gives correlated colours, like real scenes.
     def octaves() -> np.ndarray:
         acc = np.zeros((h, w), np.float32)
         for octave in range(6):
             acc += _smooth_field(rng, w, h, 2 << octave) / (2**octave)
         # Stretch to the full range: real photos use most of it, and PDQ's quality score
         # (gradient energy) is low on washed-out images.
-        return (acc - acc.min()) / max(float(acc.max() - acc.min()), 1e-6)
+        span = max(float(acc.max() - acc.min()), 1e-6)
+        out: np.ndarray = (acc - acc.min()) / span
+        return out
 
     lum = octaves()
     tint = rng.random(3) * 0.6 + 0.2
     chans = [0.8 * lum + 0.2 * octaves() for _ in range(3)]
     rgb = np.stack(chans, axis=2) * tint[None, None, :] / tint.max()
     grain = rng.normal(0, 0.015, size=(h, w, 1)).astype(np.float32)
-    return np.clip(rgb + grain, 0, 1) * 255
+    photo: np.ndarray = np.clip(rgb + grain, 0, 1) * 255
+    return photo
 
 
 def _draw_shapes(rng: np.random.Generator, img: Image.Image, count: int) -> None:

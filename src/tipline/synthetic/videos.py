@@ -51,12 +51,14 @@ def encode(
     w, h = images[0].size
     with av.open(buf, mode="w", format=container) as out:
         stream = out.add_stream(codec, rate=Fraction(fps))
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = w - w % 2, h - h % 2  # yuv420p needs even sizes
         stream.pix_fmt = "yuv420p"
         if bit_rate:
             stream.bit_rate = bit_rate
         for img in images:
-            arr = np.asarray(img.convert("RGB"))[: stream.height, : stream.width]
+            arr: np.ndarray = np.asarray(img.convert("RGB"))
+            arr = arr[: stream.height, : stream.width]
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), format="rgb24")
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))  # flush delayed frames
@@ -78,10 +80,10 @@ def transcode(
 ) -> bytes:
     """Decode ``data`` and re-encode it, optionally resized / at another frame rate: the
     lossy copy a platform or re-poster produces."""
-    with av.open(io.BytesIO(data)) as src:
+    with av.open(io.BytesIO(data), mode="r") as src:
         stream = src.streams.video[0]
         src_fps = float(stream.average_rate or 10)
-        decoded = [f.to_image() for f in src.decode(stream)]
+        decoded = [Image.fromarray(f.to_ndarray(format="rgb24")) for f in src.decode(stream)]
     if fps is not None and fps != round(src_fps):
         step = src_fps / fps
         decoded = [decoded[int(i * step)] for i in range(int(len(decoded) / step))]

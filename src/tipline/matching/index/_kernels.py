@@ -72,24 +72,29 @@ def popcount64(x: np.uint64) -> int:
 
 
 @njit(inline="always")
-def table_word(h: np.ndarray, j: int) -> np.uint32:
-    """Bytes j, 8+j, 16+j, 24+j of a (4,) uint64 hash as one 32-bit word."""
+def table_word(h: np.ndarray, row: int, j: int) -> np.uint32:
+    """Bytes j, 8+j, 16+j, 24+j of hash ``h[row]`` ((n, 4) uint64) as one 32-bit word.
+
+    Scalar 2-D indexing only: taking ``h[row]`` as a view in a hot loop costs two
+    atomic reference-count updates per access in numba.
+    """
     s = np.uint64(8 * j)
     b = np.uint64(0xFF)
-    w = (h[0] >> s) & b
-    w |= ((h[1] >> s) & b) << np.uint64(8)
-    w |= ((h[2] >> s) & b) << np.uint64(16)
-    w |= ((h[3] >> s) & b) << np.uint64(24)
+    w = (h[row, 0] >> s) & b
+    w |= ((h[row, 1] >> s) & b) << np.uint64(8)
+    w |= ((h[row, 2] >> s) & b) << np.uint64(16)
+    w |= ((h[row, 3] >> s) & b) << np.uint64(24)
     return np.uint32(w)
 
 
 @njit(inline="always")
-def hamming(a: np.ndarray, b: np.ndarray) -> int:
+def hamming(a: np.ndarray, ra: int, b: np.ndarray, rb: int) -> int:
+    """Hamming distance between rows ``a[ra]`` and ``b[rb]`` of (n, 4) uint64 arrays."""
     return (
-        popcount64(a[0] ^ b[0])
-        + popcount64(a[1] ^ b[1])
-        + popcount64(a[2] ^ b[2])
-        + popcount64(a[3] ^ b[3])
+        popcount64(a[ra, 0] ^ b[rb, 0])
+        + popcount64(a[ra, 1] ^ b[rb, 1])
+        + popcount64(a[ra, 2] ^ b[rb, 2])
+        + popcount64(a[ra, 3] ^ b[rb, 3])
     )
 
 
@@ -127,17 +132,17 @@ def build_tables(
     offsets = np.empty((N_TABLES, nbuckets + 1), dtype=np.uint32)
     keys = np.empty(n, dtype=np.uint32)
     for i in range(n):
-        keys[i] = table_word(h64[i], 0) & mask
+        keys[i] = table_word(h64, i, 0) & mask
     order, offsets[0] = _counting_sort(keys, nbuckets)
     # SCAN_WIDTH entries of padding let bucket scans read past the last bucket.
     fp0 = np.zeros(n + SCAN_WIDTH, dtype=np.uint8)
     for p in range(n):
-        fp0[p] = (table_word(h64[order[p]], 0) >> np.uint32(k)) & np.uint32(0xFF)
+        fp0[p] = (table_word(h64, order[p], 0) >> np.uint32(k)) & np.uint32(0xFF)
     entries = np.zeros((N_TABLES - 1, n + SCAN_WIDTH), dtype=np.uint32)
     fps = np.empty(n, dtype=np.uint32)
     for j in range(1, N_TABLES):
         for p in range(n):
-            w = table_word(h64[order[p]], j)
+            w = table_word(h64, order[p], j)
             keys[p] = w & mask
             fps[p] = (w >> np.uint32(k)) & np.uint32(0xFF)
         by_key, offsets[j] = _counting_sort(keys, nbuckets)
@@ -177,9 +182,8 @@ def scan(h64: np.ndarray, nrows: int, dead: np.ndarray, queries: np.ndarray, rad
     out = np.empty(64, dtype=np.int64)
     cnt = 0
     for qi in range(queries.shape[0]):
-        q = queries[qi]
         for row in range(nrows):
-            d = hamming(h64[row], q)
+            d = hamming(h64, row, queries, qi)
             if d <= radius and not _is_dead(dead, row):
                 out = _push(out, cnt, _pack(row, d, qi))
                 cnt += 1
@@ -188,15 +192,16 @@ def scan(h64: np.ndarray, nrows: int, dead: np.ndarray, queries: np.ndarray, rad
 
 @njit(inline="always")
 def _first_table_within(
-    row_h: np.ndarray, qwords: np.ndarray, thresholds: np.ndarray, upto: int, submask: np.uint32
+    h64: np.ndarray, row: int, qwords: np.ndarray, thresholds: np.ndarray, upto: int, k: int
 ) -> bool:
     """True if some table i < upto already holds this row within its threshold.
 
     Each result is reported only by the first table whose substring is within its
     threshold, which de-duplicates without any per-query "seen" state.
     """
+    submask = np.uint32((1 << (k + FP_BITS)) - 1)
     for i in range(upto):
-        x = (table_word(row_h, i) ^ qwords[i]) & submask
+        x = (table_word(h64, row, i) ^ qwords[i]) & submask
         if popcount64(np.uint64(x)) <= thresholds[i]:
             return True
     return False
@@ -239,19 +244,28 @@ def flip_masks(k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(inline="always")
-def _scan_bucket(
-    fps: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int, shift: int
-) -> int:
-    """Bitmask of positions lo..lo+7 (< hi) whose fingerprint is within ``budget``.
+def _scan_fp0(fp0: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int) -> int:
+    """Bitmask of positions lo..lo+7 (< hi) of table 0 whose fingerprint is within budget.
 
     Buckets average 2-8 entries; a fixed-width, branch-free check costs far less than
     a loop whose exit mispredicts on almost every bucket.
     """
     bits = 0
     for u in range(SCAN_WIDTH):
-        fp = (np.uint32(fps[lo + u]) >> np.uint32(shift)) & np.uint32(0xFF)
-        ok = (lo + u < hi) & (popcount64(np.uint64(fp ^ qfp)) <= budget)
-        bits |= np.int64(ok) << u
+        x = np.uint64(np.uint32(fp0[lo + u]) ^ qfp)
+        bits |= np.int64((lo + u < hi) & (popcount64(x) <= budget)) << u
+    return bits
+
+
+@njit(inline="always")
+def _scan_entries(
+    entries: np.ndarray, t: int, lo: int, hi: int, qfp: np.uint32, budget: int
+) -> int:
+    """Same as ``_scan_fp0`` for table t >= 1, whose fingerprint is the entry's top byte."""
+    bits = 0
+    for u in range(SCAN_WIDTH):
+        x = np.uint64((entries[t - 1, lo + u] >> np.uint32(ROW_BITS)) ^ qfp)
+        bits |= np.int64((lo + u < hi) & (popcount64(x) <= budget)) << u
     return bits
 
 
@@ -279,8 +293,11 @@ def probe(
     query are in flight together instead of one after another.
     """
     mask = np.uint32((1 << k) - 1)
-    submask = np.uint32((1 << (k + FP_BITS)) - 1)
     h_flat = h64.reshape(-1)
+    e_flat = entries.reshape(-1)
+    o_flat = offsets.reshape(-1)
+    o_stride = offsets.shape[1]
+    e_stride = entries.shape[1]
     n = h64.shape[0]
     out = np.empty(64, dtype=np.int64)
     cnt = 0
@@ -295,29 +312,26 @@ def probe(
     for qi in range(queries.shape[0]):
         if n == 0:
             break
-        q = queries[qi]
         base = 0
         for j in range(N_TABLES):
-            qwords[j] = table_word(q, j)
+            qwords[j] = table_word(queries, qi, j)
             qkey = qwords[j] & mask
-            off_j = offsets[j]
             for i in range(nprobes[j]):
                 key = np.int64(qkey ^ masks[i])
                 keys[base + i] = key
-                _prefetch(off_j, key)
+                _prefetch(o_flat, j * o_stride + key)
             base += nprobes[j]
         base = 0
         for j in range(N_TABLES):
-            off_j = offsets[j]
             for i in range(nprobes[j]):
                 key = keys[base + i]
-                a = np.int64(off_j[key])
+                a = np.int64(offsets[j, key])
                 lo[base + i] = a
-                hi[base + i] = np.int64(off_j[key + 1])
+                hi[base + i] = np.int64(offsets[j, key + 1])
                 if j == 0:
                     _prefetch(fp0, a)
                 else:
-                    _prefetch(entries[j - 1], a)
+                    _prefetch(e_flat, (j - 1) * e_stride + a)
             base += nprobes[j]
         ncand = 0
         base = 0
@@ -328,9 +342,9 @@ def probe(
                 budget = t - flips[i]  # fingerprint bits may still differ by this much
                 for start in range(lo[base + i], hi[base + i], SCAN_WIDTH):
                     if j == 0:
-                        bits = _scan_bucket(fp0, start, hi[base + i], qfp, budget, 0)
+                        bits = _scan_fp0(fp0, start, hi[base + i], qfp, budget)
                     else:
-                        bits = _scan_bucket(entries[j - 1], start, hi[base + i], qfp, budget, ROW_BITS)
+                        bits = _scan_entries(entries, j, start, hi[base + i], qfp, budget)
                     while bits != 0:
                         u = 0
                         while (bits >> u) & 1 == 0:
@@ -347,10 +361,10 @@ def probe(
         for c in range(ncand):
             row = cand[c] >> 3
             j = cand[c] & 7
-            d = hamming(h64[row], q)
+            d = hamming(h64, row, queries, qi)
             if d > radius:
                 continue
-            if _first_table_within(h64[row], qwords, thresholds, j, submask):
+            if _first_table_within(h64, row, qwords, thresholds, j, k):
                 continue
             if _is_dead(dead, row):
                 continue

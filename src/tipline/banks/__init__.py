@@ -1,0 +1,1 @@
+"""Hash banks: named hash lists with provenance, classifications and jurisdictions."""

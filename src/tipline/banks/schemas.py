@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class BankCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    kind: str = Field("positive", pattern="^(positive|negative)$")
+    pdq_threshold: int = Field(31, ge=0, le=64)
+
+
+class BankOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    kind: str
+    pdq_threshold: int
+    enabled: bool
+    entries: int
+
+
+class ImportResult(BaseModel):
+    bank: str
+    records: int
+    new_signals: int
+    new_entries: int
+    new_provenance: int
+
+
+class Disagreement(BaseModel):
+    signal_type: str
+    value: str
+    scheme: str
+    labels: dict[str, list[str]]  # label -> ["bank / contributor", ...]
+
+
+class NegativeConflict(BaseModel):
+    signal_type: str
+    value: str
+    positive_banks: list[str]
+    negative_banks: list[str]

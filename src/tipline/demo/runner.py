@@ -1,0 +1,168 @@
+"""`tipline demo`: start a server, stream benign synthetic reports through both APIs, show what
+the server made of them, and leave the server running to explore."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tipline.audit.service import Actor
+from tipline.db import Database
+from tipline.demo import display
+from tipline.demo.send import Sender, Sent
+from tipline.demo.server import DemoServer, ServerError, free_port_from
+from tipline.demo.stream import REPORTERS, ReportSpec, generate_reports, links
+from tipline.migrate import upgrade
+from tipline.reporters.schemas import ReporterCreate
+from tipline.reporters.service import create_reporter
+from tipline.reporters.store import by_username
+from tipline.settings import Settings
+
+DEMO = Actor("demo")
+T = TypeVar("T")
+
+
+def ensure_reporters(settings: Settings) -> dict[str, bool]:
+    """Migrate the database and create the demo organisations that are missing."""
+    db = Database(settings.resolved_database_url)
+    try:
+        upgrade(db)  # `make demo` did it already; `tipline demo` alone should work too
+        created = {}
+        with db.transaction() as session:
+            for r in REPORTERS:
+                created[r.username] = by_username(session, r.username) is None
+                if created[r.username]:
+                    create_reporter(session, ReporterCreate(
+                        name=r.name, kind=r.kind, country=r.country, username=r.username,
+                        password=r.password), DEMO)
+        return created
+    finally:
+        db.dispose()
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def submit_all(sender: Sender, specs: list[ReportSpec], console: Console) -> list[Sent]:
+    results = []
+    with _progress(console) as progress:
+        task = progress.add_task("submitting", total=len(specs))
+        for spec in specs:
+            sent = sender.send(spec)
+            display.sent_line(progress.console, sent)
+            results.append(sent)
+            progress.advance(task)
+    return results
+
+
+def wait_processed(sender: Sender, results: list[Sent], summary: display.Summary,
+                   console: Console, timeout: float = 120) -> None:
+    """Poll each accepted report's status, as a reporter would, until the pipeline is done."""
+    pending = {s.outcome.report_id: s for s in results
+               if s.outcome.ok and s.outcome.report_id is not None}
+    with _progress(console) as progress:
+        task = progress.add_task("pipeline", total=len(pending))
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            for report_id, sent in list(pending.items()):
+                pipeline = sender.status(sent.spec, report_id).get("pipeline") or {}
+                if pipeline.get("status") in ("done", "failed"):
+                    del pending[report_id]
+                    summary.stages.update(pipeline.get("stages_done") or [])
+                    if pipeline["status"] == "done":
+                        summary.processed += 1
+                    else:
+                        summary.failed += 1
+                        console.print(f"[red]report {report_id} failed:[/] "
+                                      f"{pipeline.get('last_error')}")
+                    progress.advance(task)
+            if pending:
+                time.sleep(0.2)
+    if pending:
+        console.print(f"[yellow]{len(pending)} reports were still in the pipeline after "
+                      f"{timeout:.0f}s[/]")
+
+
+def summarise(results: list[Sent], url: str) -> display.Summary:
+    summary = display.Summary(url=url, submitted=len(results))
+    scores = []
+    for sent in results:
+        if sent.outcome.ok:
+            summary.accepted += 1
+            scores.append(sent.outcome.quality or 0)
+        else:
+            summary.rejected[sent.outcome.error_code or 0] += 1
+        if not sent.as_expected:
+            summary.unexpected.append(sent.spec.index)
+    summary.mean_quality = statistics.fmean(scores) if scores else 0.0
+    return summary
+
+
+def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_running: bool = True,
+             console: Console | None = None, seed: int = 1) -> display.Summary:
+    console = console or Console()
+    if settings.environment == "production":
+        # The demo organisations have published passwords.
+        console.print("[red]error:[/] the demo creates accounts with public passwords; it does "
+                      "not run with TIPLINE_ENVIRONMENT=production")
+        raise SystemExit(2)
+    chosen = free_port_from(port)
+    if chosen is None:
+        console.print(f"[red]error:[/] ports {port}-{port + 19} on 127.0.0.1 are all busy; "
+                      "pass --port with a free one")
+        raise SystemExit(1)
+    if chosen != port:
+        console.print(f"[yellow]port {port} is busy (another server?); using {chosen}[/]")
+
+    created = display_step(console, "preparing the database",
+                           lambda: ensure_reporters(settings))
+    display.reporters(console, created)
+    # The pipeline runs inside the demo server whatever the database, so no worker is needed.
+    server = DemoServer(settings.model_copy(update={"run_pipeline_in_server": True}), chosen,
+                        settings.data_dir / "demo-server.log")
+    try:
+        display_step(console, f"starting the server on {server.url}", server.start)
+    except ServerError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise SystemExit(1) from exc
+    sender = Sender(server.url, uuid.uuid4().hex[:8])
+    try:
+        specs = display_step(console, f"generating {reports} synthetic reports (benign images)",
+                             lambda: generate_reports(reports, seed))
+        console.rule("Submitting through both APIs")
+        results = submit_all(sender, specs, console)
+        summary = summarise(results, server.url)
+        console.rule("Pipeline")
+        wait_processed(sender, results, summary, console)
+        display.links(console, links(specs))
+        display.summary(console, summary)
+        display.closing(console, server.url, str(server.log_path), keep_running)
+        if keep_running:
+            _wait_for_ctrl_c(server, console)
+        return summary
+    finally:
+        sender.close()
+        server.stop()
+
+
+def display_step(console: Console, what: str, step: Callable[[], T]) -> T:
+    with console.status(what + " ..."):
+        result = step()
+    console.print(f"[green]✓[/] {what}")
+    return result
+
+
+def _wait_for_ctrl_c(server: DemoServer, console: Console) -> None:
+    try:
+        server.wait()
+        console.print(f"[red]the server stopped unexpectedly:[/]\n{server.log_tail()}")
+    except KeyboardInterrupt:
+        console.print("stopping the server ...")
