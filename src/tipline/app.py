@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from tipline import __version__
 from tipline.http import AuthenticationRequired, BodyLimitMiddleware, BodyTooLarge
+from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
-from tipline.ncmec.responses import report_response
+from tipline.ncmec.responses import done_response, report_response
 from tipline.ncmec.schema import SchemaError
 from tipline.pipeline.runner import BackgroundPipeline
 from tipline.reports import api as reports_api
@@ -26,7 +28,14 @@ log = logging.getLogger(__name__)
 
 def _error(request: Request, code: int, kind: str, message: str, status: int) -> Response:
     """One error, in the dialect of the API that was called."""
-    headers = {"WWW-Authenticate": 'Basic realm="tipline"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Basic realm="tipline"'} if status == 401 else {}
+    if request.url.path.rstrip("/") == "/ispws/finish":
+        # Clients read every answer to /finish as a reportDoneResponse (ncmec-go and
+        # ncmec-cybertip fail to parse a reportResponse there). It has no description, so a
+        # header carries the message.
+        headers["X-Tipline-Error"] = " ".join(message.split()).encode("ascii", "replace").decode()
+        report_id: int = getattr(request.state, "report_id", 0)
+        return done_response(report_id, [], headers, code=code, status=status)
     if request.url.path.startswith("/ispws"):
         return report_response(code, message, status=status, headers=headers)
     return JSONResponse({"error": {"code": code, "type": kind, "message": message}},
@@ -51,6 +60,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _auth(request: Request, exc: AuthenticationRequired) -> Response:
         return _error(request, 2000, "authentication_required", str(exc), 401)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # Unknown paths and methods: a CyberTipline client can only read a reportResponse.
+        return _error(request, 4000, "invalid_request", str(exc.detail), exc.status_code)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
@@ -68,6 +82,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.index.open()
+        state.index.start()
         if state.settings.pipeline_in_server:
             # Embedded mode: this process is the only worker, so leases of a crashed
             # predecessor can be released at once.
@@ -77,6 +93,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         yield
         if state.background:
             state.background.stop()
+        state.index.stop()
         state.db.dispose()
 
     app = FastAPI(title="tipline", version=__version__, lifespan=lifespan,
@@ -87,6 +104,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     install_error_handlers(app)
     app.include_router(ncmec_api.router)
     app.include_router(reports_api.router)
+    app.include_router(matching_api.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tipline.audit.service import Actor
+from tipline.banks import cli as banks_cli
 from tipline.db import Database
 from tipline.settings import Settings
 
@@ -20,6 +21,7 @@ db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 reporters_app = typer.Typer(help="Reporter organisations and their credentials.",
                             no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(banks_cli.app, name="banks")
 app.add_typer(reporters_app, name="reporters")
 console = Console()
 CLI = Actor("cli")
@@ -110,9 +112,12 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
     state = build_state(settings)
+    state.index.open()
+    state.index.start()
     if once:
         steps = state.runner.run_until_idle()
         console.print(f"ran {steps} stages")
+        state.index.stop()
         state.db.dispose()
         return
     stop = threading.Event()
@@ -129,6 +134,7 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     try:
         state.runner.serve(stop, settings.worker_poll_seconds)
     finally:
+        state.index.stop()
         state.db.dispose()
     console.print(f"worker {state.runner.worker} stopped")
 
@@ -156,6 +162,42 @@ def submit(
         raise typer.Exit(1)
     console.print(f"report {outcome.report_id} accepted with {len(outcome.file_ids)} files; "
                   f"quality {outcome.quality}; issues: {', '.join(outcome.issues) or 'none'}")
+
+
+@app.command()
+def scan(
+    folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of media."),
+    output: Path | None = typer.Option(None, help="Write results here (default: stdout)."),
+    fmt: str = typer.Option("csv", "--format", help="csv or json."),
+) -> None:
+    """Check a folder of media against the local banks, offline; CSV or JSON out."""
+    from rich.progress import Progress
+
+    from tipline.matching.live import LiveIndex
+    from tipline.matching.scan import media_files, render
+    from tipline.matching.scan import scan as run_scan
+
+    if fmt not in ("csv", "json"):
+        console.print("[red]error:[/red] --format is csv or json")
+        raise typer.Exit(2)
+    settings = _settings()
+    db = Database(settings.resolved_database_url)
+    index = LiveIndex(db, settings.data_dir / "index")
+    index.open()
+    paths = media_files(folder)
+    err = Console(stderr=True)
+    with Progress(console=err) as progress:
+        task = progress.add_task("scanning", total=len(paths))
+        rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))
+    text = render(rows, fmt)
+    if output:
+        output.write_text(text)
+    else:
+        print(text, end="")
+    matched = sum(r.matched for r in rows)
+    err.print(f"{len(rows)} files scanned, {matched} matched, "
+              f"{sum(1 for r in rows if r.error)} could not be decoded")
+    db.dispose()
 
 
 @app.command()

@@ -28,7 +28,8 @@ class AuthenticationRequired(Exception):
 
 def body_limit_for(path: str, state: AppState) -> int:
     """File uploads may be large; report documents may not."""
-    upload = path.endswith("/upload") or "/files" in path or path.endswith("/match")
+    # Only the paths that take a file: PUT .../files/{id} takes a fileDetails document.
+    upload = path.endswith(("/upload", "/files", "/match"))
     overhead = 64 * 1024  # multipart headers and form fields around the file
     if upload:
         return state.settings.max_upload_bytes + overhead

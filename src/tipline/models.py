@@ -16,7 +16,22 @@ from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 
 __all__ = [
-    "AuditEvent", "Bank", "BankEntry", "BankSignal", "FileMatch", "IndexChange", "Provenance",
-    "SignalVariant", "Base", "FileSignal", "Identifier", "IpEvent", "PipelineJob", "RawDocument",
-    "Report", "ReportFile", "Reporter", "StageRun",
+    "AuditEvent",
+    "Bank",
+    "BankEntry",
+    "BankSignal",
+    "Base",
+    "FileMatch",
+    "FileSignal",
+    "Identifier",
+    "IndexChange",
+    "IpEvent",
+    "PipelineJob",
+    "Provenance",
+    "RawDocument",
+    "Report",
+    "ReportFile",
+    "Reporter",
+    "SignalVariant",
+    "StageRun",
 ]

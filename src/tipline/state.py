@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from tipline.db import Database
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
+from tipline.matching.live import LiveIndex
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
 from tipline.pipeline.runner import BackgroundPipeline, PipelineRunner
 from tipline.pipeline.stages import build_stages
@@ -26,6 +27,7 @@ class AppState:
     db: Database
     evidence: EvidenceStore
     runner: PipelineRunner
+    index: LiveIndex
     credentials: CredentialCache
     schema: CyberTiplineSchema
     new_file_id: Callable[[], str] = new_file_id
@@ -41,11 +43,12 @@ def evidence_store_for(settings: Settings) -> EvidenceStore:
 def build_state(settings: Settings, worker: str | None = None) -> AppState:
     db = Database(settings.resolved_database_url)
     evidence = evidence_store_for(settings)
+    index = LiveIndex(db, settings.data_dir / "index")
     runner = PipelineRunner(
-        db, build_stages(db, evidence), lease_seconds=settings.stage_lease_seconds,
+        db, build_stages(db, evidence, index), lease_seconds=settings.stage_lease_seconds,
         max_attempts=settings.stage_max_attempts, worker=worker,
     )
     return AppState(
-        settings=settings, db=db, evidence=evidence, runner=runner,
+        settings=settings, db=db, evidence=evidence, runner=runner, index=index,
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
     )

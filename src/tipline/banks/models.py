@@ -77,6 +77,8 @@ class Provenance(Base):
     classifications: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     jurisdictions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    item: Mapped[str | None] = mapped_column(String(200))  # the source's key for one file
+    content_type: Mapped[str | None] = mapped_column(String(20))  # image | video
 
     __table_args__ = (UniqueConstraint("entry_id", "contributor", "source_list"),)
 

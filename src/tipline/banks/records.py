@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 EXACT_TYPES = ("md5", "sha1", "sha256", "photodna", "tmk_pdqf", "vendor")
 SIGNAL_TYPES = (*EXACT_TYPES, "pdq", "vpdq")
 
+CONTENT_TYPES = ("image", "video")
+
 # Classification schemes (DESIGN.md section 3) and their allowed labels.
 SCHEMES: dict[str, tuple[str, ...]] = {
     "interpol_baseline": ("baseline", "not_baseline"),
@@ -37,10 +39,16 @@ class FormatError(ValueError):
 @dataclass(frozen=True)
 class HashRecord:
     signal_type: str  # one of SIGNAL_TYPES
-    value: str  # normalised: lower-case hex for md5/sha1/sha256/pdq; opaque text otherwise
+    # normalised: lower-case hex for md5/sha1/sha256/pdq/photodna (144 bytes); opaque text
+    # otherwise ("vendor" values are "<vendor>:<hash>", so two vendors never collide)
+    value: str
     classifications: dict[str, str] = field(default_factory=dict)  # scheme -> label
     jurisdictions: tuple[str, ...] = ()  # ISO 3166 alpha-2 codes where illegal
     contributor: str | None = None
     source_list: str | None = None
     contributed_at: dt.datetime | None = None
     note: str | None = None
+    # The source's own key for the file these hashes came from (VICS MediaID, NCMEC entry id):
+    # records sharing an item are hashes of one file, so writers emit them as one entry again.
+    item: str | None = None
+    content_type: str | None = None  # one of CONTENT_TYPES, when the source says

@@ -101,6 +101,7 @@ def add_records(session: Session, bank: Bank, records: list[HashRecord], actor: 
         row.classifications = dict(rec.classifications)
         row.jurisdictions = list(rec.jurisdictions)
         row.note = rec.note
+        row.item, row.content_type = rec.item, rec.content_type
     _add_variants(session, records, ids, variants or {})
     session.add_all([IndexChange(signal_id=s) for s in new_entries])
     record(session, actor, "bank.import", "bank", bank.id, records=len(records),
@@ -147,7 +148,7 @@ def export_records(session: Session, bank: Bank) -> list[HashRecord]:
         HashRecord(signal_type=t, value=v, classifications=dict(p.classifications),
                    jurisdictions=tuple(p.jurisdictions), contributor=p.contributor or None,
                    source_list=p.source_list or None, contributed_at=p.contributed_at,
-                   note=p.note)
+                   note=p.note, item=p.item, content_type=p.content_type)
         for t, v, p in rows
     ]
 

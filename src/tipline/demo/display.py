@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -14,7 +15,7 @@ from tipline.demo.send import Sent
 from tipline.demo.stream import REPORTERS, DemoReporter, Links
 from tipline.ncmec.responses import DESCRIPTIONS
 
-API_NAMES = {"ncmec": "XML ", "json": "JSON"}
+API_NAMES = {"ncmec": "XML", "json": "JSON"}
 
 
 @dataclass
@@ -33,34 +34,63 @@ class Summary:
 
 
 def reporters(console: Console, created: dict[str, bool]) -> None:
-    table = Table("organisation", "kind", "API", "username", "password", "",
-                  title="Demo reporters", title_justify="left")
+    fresh = [r.name for r in REPORTERS if created.get(r.username)]
+    title = ("Demo reporters (" + ("created" if len(fresh) == len(REPORTERS) else
+                                    f"{len(fresh)} created" if fresh else "from an earlier run")
+             + ")")
+    table = Table("organisation", "kind", "API", title=title, title_justify="left",
+                  box=box.SIMPLE_HEAD)
+    for name in ("username", "password"):  # credentials are never cut short
+        table.add_column(name, no_wrap=True, min_width=16)
     for r in REPORTERS:
-        table.add_row(r.name, r.kind, "CyberTipline XML (/ispws)" if r.api == "ncmec"
-                      else "JSON (/api/v1)", r.username, r.password,
-                      "created" if created.get(r.username) else "existed")
+        table.add_row(r.name, r.kind, API_NAMES[r.api], r.username, r.password)
     console.print(table)
 
 
+def intro(console: Console, reports: int) -> None:
+    console.print(Panel(
+        f"Starts a tipline server on 127.0.0.1 and sends it {reports} synthetic reports through "
+        "both intake APIs, as four invented organisations would. Every image is procedurally "
+        "generated and benign; every person, address and IP is invented (reserved domains and "
+        "documentation IP ranges). Nothing leaves this machine.",
+        title="tipline demo", expand=False))
+
+
 def sent_line(console: Console, sent: Sent) -> None:
+    """One report: who sent it how, what it is, and what the server answered."""
     spec, out = sent.spec, sent.outcome
-    head = (f"{spec.index + 1:>3} {API_NAMES[spec.api]} "
-            f"{escape(spec.reporter.username):<16}")
     if out.ok:
         colour = "green" if (out.quality or 0) >= 80 else "yellow"
-        issues = ", ".join(out.issues[:3]) + (" ..." if len(out.issues) > 3 else "")
-        result = (f"[green]accepted[/] report {out.report_id:<4} "
-                  f"[{colour}]quality {out.quality:>3}[/] "
-                  f"[dim]{escape(issues or 'no issues')}[/]")
+        # Codes repeat once per field: count them, and show the first two.
+        counts = [c + (f" x{n}" if n > 1 else "") for c, n in Counter(out.issues).items()]
+        issues = ", ".join(counts[:2]) + (f" +{len(counts) - 2}" if len(counts) > 2 else "")
+        result = (f"[green]accepted[/] #{out.report_id} "
+                  f"[{colour}]quality {out.quality}[/] [dim]{escape(issues or 'no issues')}[/]")
     else:
         code = out.error_code or 0
-        reason = escape(_short(out.error or DESCRIPTIONS.get(code, "")))
-        result = f"[red]rejected[/] {code} {DESCRIPTIONS.get(code, '')}: [dim]{reason}[/]"
-    notes = "".join(f" [cyan]({escape(n)})[/]" for n in sent.notes)
-    flag = "" if sent.as_expected else f" [bold red]UNEXPECTED (wanted {spec.expect_code})[/]"
-    console.print(f"{head} {result}{notes}{flag}", highlight=False, overflow="ellipsis",
-                  no_wrap=True)
-    console.print(f"{'':>26}[italic dim]{escape(spec.label)}[/]", highlight=False)
+        # Two lines of the result column are enough to see why.
+        reason = escape(_short(out.error or "", max(40, 2 * (console.width - 40) - 30)))
+        result = f"[red]rejected {code}[/] {DESCRIPTIONS.get(code, '')}: [dim]{reason}[/]"
+    result += "".join(f" [cyan]({escape(n)})[/]" for n in sent.notes)
+    if not sent.as_expected:
+        result += f" [bold red]UNEXPECTED: expected {spec.expect_code or 'acceptance'}[/]"
+    # A grid per line keeps columns aligned while lines appear one by one.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(width=4)
+    grid.add_column(width=10, no_wrap=True, overflow="ellipsis")
+    grid.add_column(width=19, no_wrap=True, overflow="ellipsis", style="italic")
+    grid.add_column(ratio=1)
+    who = spec.reporter.username.removeprefix("demo-")
+    grid.add_row(str(spec.index + 1), API_NAMES[spec.api], escape(who), escape(spec.label),
+                 result)
+    console.print(grid, highlight=False)
+
+
+def pipeline_done(console: Console, s: Summary, seconds: float) -> None:
+    stages = ", ".join(s.stages) or "none"
+    console.print(f"[green]✓[/] {s.processed} of {s.accepted} accepted reports processed in "
+                  f"{seconds:.1f}s (stages: {stages})", highlight=False)
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -70,11 +100,13 @@ def _short(text: str, limit: int = 90) -> str:
 
 def links(console: Console, found: Links) -> None:
     """The ties built into the stream, which matching and case linking will find."""
-    reused = sorted(found.images.items(), key=lambda kv: -len(kv[1]))[:3]
     console.print("[bold]Built into the stream[/] (for matching and case linking to find):")
-    for image, uses in reused:
-        where = ", ".join(f"#{i + 1} {variant}" for i, variant in uses[:6])
-        console.print(f"  image {image} posted {len(uses)} times: {where}", highlight=False)
+    for image, uses in sorted(found.images.items(), key=lambda kv: -len(kv[1]))[:3]:
+        reports = sorted({i + 1 for i, _ in uses})
+        edits = sorted({v for _, v in uses} - {"original"})
+        console.print(f"  image {image}: {len(uses)} copies in reports "
+                      f"{', '.join(f'#{i}' for i in reports)}; edits: {', '.join(edits)}",
+                      highlight=False, no_wrap=True, overflow="ellipsis")
     for ip, handles in found.ips.items():
         console.print(f"  IP {ip} used by {', '.join(handles)}", highlight=False)
     for email, handles in found.emails.items():
@@ -86,12 +118,10 @@ def summary(console: Console, s: Summary) -> None:
     table.add_row("reports sent", str(s.submitted))
     table.add_row("accepted", f"[green]{s.accepted}[/]")
     for code, n in sorted(s.rejected.items()):
-        table.add_row(f"rejected {code} ({DESCRIPTIONS.get(code, '?')})", f"[red]{n}[/]")
-    table.add_row("mean quality of accepted", f"{s.mean_quality:.0f} / 100")
-    stages = ", ".join(f"{name} {n}" for name, n in s.stages.items())
-    table.add_row("processed by the pipeline", f"{s.processed} of {s.accepted}"
-                  + (f" ([red]{s.failed} failed[/])" if s.failed else "")
-                  + (f"  [dim]stages: {stages}[/]" if stages else ""))
+        table.add_row(f"rejected {code}", f"[red]{n}[/] {DESCRIPTIONS.get(code, '?')}")
+    table.add_row("mean quality", f"{s.mean_quality:.0f} / 100 (accepted reports)")
+    table.add_row("processed", f"{s.processed} of {s.accepted} by the pipeline"
+                  + (f" ([red]{s.failed} failed[/])" if s.failed else ""))
     if s.unexpected:
         table.add_row("[bold red]unexpected outcomes[/]",
                       ", ".join(f"#{i + 1}" for i in s.unexpected))
@@ -102,10 +132,13 @@ def closing(console: Console, url: str, log: str, keep_running: bool) -> None:
     first: DemoReporter = REPORTERS[1]
     lines = [
         f"server       [bold]{url}[/]   (log: {escape(log)})",
-        f"API docs     [bold]{url}/docs[/]  (OpenAPI: {url}/openapi.json)",
+        f"API docs     [bold]{url}/docs[/]",
+        f"OpenAPI      {url}/openapi.json",
         f"XML schema   {url}/ispws/xsd",
-        "credentials  " + "  ".join(f"{r.username} / {r.password}" for r in REPORTERS),
-        f"try          curl -u {first.username}:{first.password} {url}/api/v1/reports",
+        *(f"{'login' if i == 0 else '':<13}{r.username} / {r.password}  ({API_NAMES[r.api]})"
+          for i, r in enumerate(REPORTERS)),
+        f"try          curl -u {first.username}:{first.password} \\\n"
+        f"               {url}/api/v1/reports",
     ]
     if keep_running:
         lines.append("[bold]the server keeps running; press Ctrl-C to stop it[/]")

@@ -3,6 +3,7 @@ the server made of them, and leave the server running to explore."""
 
 from __future__ import annotations
 
+import signal
 import statistics
 import time
 import uuid
@@ -16,7 +17,7 @@ from tipline.audit.service import Actor
 from tipline.db import Database
 from tipline.demo import display
 from tipline.demo.send import Sender, Sent
-from tipline.demo.server import DemoServer, ServerError, free_port_from
+from tipline.demo.server import DemoServer, ServerError, free_port_from, is_tipline
 from tipline.demo.stream import REPORTERS, ReportSpec, generate_reports, links
 from tipline.migrate import upgrade
 from tipline.reporters.schemas import ReporterCreate
@@ -109,6 +110,7 @@ def summarise(results: list[Sent], url: str) -> display.Summary:
 def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_running: bool = True,
              console: Console | None = None, seed: int = 1) -> display.Summary:
     console = console or Console()
+    display.intro(console, reports)
     if settings.environment == "production":
         # The demo organisations have published passwords.
         console.print("[red]error:[/] the demo creates accounts with public passwords; it does "
@@ -120,7 +122,8 @@ def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_runni
                       "pass --port with a free one")
         raise SystemExit(1)
     if chosen != port:
-        console.print(f"[yellow]port {port} is busy (another server?); using {chosen}[/]")
+        what = "a tipline server (an earlier demo?)" if is_tipline(port) else "another program"
+        console.print(f"[yellow]port {port} is taken by {what}; using {chosen}[/]")
 
     created = display_step(console, "preparing the database",
                            lambda: ensure_reporters(settings))
@@ -137,11 +140,13 @@ def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_runni
     try:
         specs = display_step(console, f"generating {reports} synthetic reports (benign images)",
                              lambda: generate_reports(reports, seed))
-        console.rule("Submitting through both APIs")
+        console.rule("Submitting through both APIs (XML: /ispws, JSON: /api/v1/reports)")
         results = submit_all(sender, specs, console)
         summary = summarise(results, server.url)
         console.rule("Pipeline")
+        started = time.monotonic()
         wait_processed(sender, results, summary, console)
+        display.pipeline_done(console, summary, time.monotonic() - started)
         display.links(console, links(specs))
         display.summary(console, summary)
         display.closing(console, server.url, str(server.log_path), keep_running)
@@ -160,7 +165,15 @@ def display_step(console: Console, what: str, step: Callable[[], T]) -> T:
     return result
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _wait_for_ctrl_c(server: DemoServer, console: Console) -> None:
+    # The server has its own session, so `kill` or a closed terminal must stop it from here
+    # (the `finally` of run_demo) or it would outlive the demo.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     try:
         server.wait()
         console.print(f"[red]the server stopped unexpectedly:[/]\n{server.log_tail()}")

@@ -45,6 +45,8 @@ class Sender:
             sent.outcome = self._send(spec, sent.notes)
         except ApiError as exc:
             sent.outcome = Outcome(False, error_code=exc.code, error=exc.message)
+        except (httpx.HTTPError, ValueError) as exc:  # dropped connection, non-JSON answer
+            sent.outcome = Outcome(False, error_code=1000, error=f"{type(exc).__name__}: {exc}")
         if sent.outcome.ok and sent.outcome.report_id is not None:
             self.report_ids[spec.index] = sent.outcome.report_id
         return sent
@@ -55,7 +57,6 @@ class Sender:
             target = self.report_ids.get(spec.late_upload_to)
             if target is None:
                 return Outcome(False, error="the report to upload to was not accepted")
-            notes.append(f"to report {target}")
             client.upload(target, spec.files[0].name, spec.files[0].content)
             return Outcome(True, target)  # not reached: the report is finished
         # A fresh key per run: a key names one report for good, and the demo may run again

@@ -35,6 +35,13 @@ def free_port_from(port: int, tries: int = 20) -> int | None:
     return next((p for p in range(port, min(port + tries, 65536)) if port_is_free(p)), None)
 
 
+def is_tipline(port: int) -> bool:
+    try:
+        return "version" in httpx.get(f"http://{HOST}:{port}/healthz", timeout=0.5).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as TIPLINE_* variables: the child must use exactly the demo's settings,
     including ones given in code (tests) rather than in the environment."""

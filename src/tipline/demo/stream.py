@@ -19,7 +19,7 @@ from tipline.synthetic import VARIANT_KINDS, generate, to_jpeg, variants
 
 Api = Literal["ncmec", "json"]
 CP = "Child Pornography (possession, manufacture, and distribution)"
-IMAGE_SIZE = (480, 360)  # small: the demo is about the flow, not about big files
+IMAGE_SIZE = (400, 300)  # small: the demo is about the flow, not about big files
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,13 @@ FLAWS = (None, "no_ip", "undescribed_file", None, "future_date", "ip_time_missin
 # Malformed requests: (kind, api, expected code, label). The first ones are the most telling,
 # since a short stream only has room for a few.
 FAULTS: tuple[tuple[str, Api, int, str], ...] = (
-    ("broken_xml", "ncmec", 4110, "XML cut off mid-document"),
-    ("json_unknown_field", "json", 4100, "JSON report with a field the schema lacks"),
-    ("wrong_password", "json", 2000, "wrong credentials"),
-    ("late_upload", "ncmec", 5102, "file upload to a report already finished"),
-    ("doctype", "ncmec", 4110, "DOCTYPE with an external entity (XXE attack)"),
-    ("unknown_element", "ncmec", 4100, "XML with an element the schema lacks"),
-    ("out_of_order", "ncmec", 4100, "XML elements out of schema order"),
+    ("broken_xml", "ncmec", 4110, "truncated XML"),
+    ("json_unknown_field", "json", 4100, "unknown JSON field"),
+    ("wrong_password", "json", 2000, "wrong password"),
+    ("late_upload", "ncmec", 5102, "upload after finish"),
+    ("doctype", "ncmec", 4110, "XXE: DOCTYPE entity"),
+    ("unknown_element", "ncmec", 4100, "unknown XML element"),
+    ("out_of_order", "ncmec", 4100, "XML out of order"),
 )
 
 
@@ -129,8 +129,7 @@ def _iso(moment: dt.datetime) -> str:
 def _files(rng: random.Random, images: _Images, pool: int, seen: set[int], index: int,
            when: dt.datetime, flaw: str | None) -> tuple[FileSpec, ...]:
     out = []
-    for n in range(rng.choice((1, 1, 2, 2, 3))):
-        image = rng.randrange(pool)
+    for n, image in enumerate(rng.sample(range(pool), min(pool, rng.choice((1, 1, 2, 2, 3))))):
         # The first appearance of an image is the original; later ones are re-posted copies
         # (sometimes the very same file).
         variant = rng.choice(("original", *VARIANT_KINDS)) if image in seen else "original"
@@ -196,7 +195,7 @@ def _valid(index: int, rng: random.Random, images: _Images, pool: int, seen: set
         url = f"https://files.example.test/{rng.getrandbits(40):010x}"
         document["internetDetails"] = [{"webPageIncident": {"url": [url]}}]
     files = _files(rng, images, pool, seen, index, when, flaw)
-    label = flaw.replace("_", " ") if flaw else "complete report"
+    label = flaw.replace("_", " ") if flaw else "good report"
     return ReportSpec(index, f"demo-s{seed}-r{index}", reporter, reporter.api, label, document,
                       files, accounts=tuple(a.handle for a in accounts))
 
@@ -246,7 +245,7 @@ def generate_reports(count: int, seed: int = 1, now: dt.datetime | None = None
     rng = random.Random(seed)
     images = _Images(seed)
     faults = FAULTS[: count // 3]
-    pool = max(2, (count - len(faults)) // 3)
+    pool = max(3, (count - len(faults)) // 2)  # so that each image recurs a few times
     seen: set[int] = set()
     # Spread the malformed ones through the stream, never first (late_upload targets report 0).
     bad_at = {count * (j + 1) // (len(faults) + 1): f for j, f in enumerate(faults)}
@@ -256,7 +255,7 @@ def generate_reports(count: int, seed: int = 1, now: dt.datetime | None = None
         if index in bad_at:
             spec = _malformed(*bad_at[index], spec)
         elif index == 1:
-            spec = replace(spec, retry_submit=True, label=spec.label + ", retried submit")
+            spec = replace(spec, retry_submit=True, label=spec.label + " + retry")
         specs.append(spec)
     return specs
 

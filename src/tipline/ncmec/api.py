@@ -23,9 +23,11 @@ def _state(request: Request) -> AppState:
 
 
 def _report_id(value: object) -> int:
-    if not isinstance(value, str) or not value.strip().isdigit():
+    text = value.strip() if isinstance(value, str) else ""
+    # isascii: str.isdigit also accepts digits of other scripts, which int() would convert.
+    if not (text.isascii() and text.isdigit()):
         raise errors.InvalidRequest("the form field 'id' must be the report id (a number)")
-    return int(value.strip())
+    return int(text)
 
 
 async def _document(request: Request, root: str) -> Document:
@@ -88,6 +90,7 @@ async def finish(request: Request,
     check_declared_size(request)
     form = await request.form(max_files=0, max_fields=10)
     report_id = _report_id(form.get("id"))
+    request.state.report_id = report_id  # for an error's reportDoneResponse
     result = await in_thread(usecases.finish, _state(request), reporter, report_id,
                              actor_for(reporter, request))
     # The response document has no room for quality; headers carry it without breaking the

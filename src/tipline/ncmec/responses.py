@@ -42,12 +42,12 @@ def report_response(code: int, description: str | None = None, *, report_id: int
     return Response(_xml(root), status_code=status, media_type=XML, headers=headers)
 
 
-def done_response(report_id: int, file_ids: list[str],
-                  headers: dict[str, str] | None = None) -> Response:
+def done_response(report_id: int, file_ids: list[str], headers: dict[str, str] | None = None,
+                  code: int = 0, status: int = 200) -> Response:
     root = etree.Element("reportDoneResponse")
-    etree.SubElement(root, "responseCode").text = "0"
+    etree.SubElement(root, "responseCode").text = str(code)
     etree.SubElement(root, "reportId").text = str(report_id)
     files = etree.SubElement(root, "files")
     for file_id in file_ids:
         etree.SubElement(files, "fileId").text = file_id
-    return Response(_xml(root), media_type=XML, headers=headers)
+    return Response(_xml(root), status_code=status, media_type=XML, headers=headers)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, record
-from tipline.db import utcnow
+from tipline.db import Base, utcnow
 from tipline.evidence.service import StoredEvidence, audit_write
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, store
@@ -22,6 +22,15 @@ from tipline.reports.normalize import file_facts, parse_datetime, report_facts
 from tipline.reports.quality import FileView, Quality, assess
 
 Enqueue = Callable[[Session, int], None]
+MAX_ID = 2**63 - 1
+
+
+def fit(value: str | None, model: type[Base], column: str) -> str | None:
+    """A value copied into a column for queries, cut to the column's length: the schema sets no
+    lengths and PostgreSQL refuses longer values (SQLite keeps them). The stored document has
+    the whole value."""
+    length = getattr(model.__table__.c[column].type, "length", None)
+    return value[:length] if value is not None and length else value
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,10 @@ def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, sou
     """Open a report. With an idempotency key, a repeated submission returns the first report;
     the same key with a different document is refused."""
     digest = hashlib.sha256(doc.raw).hexdigest()
+    key_length: int = getattr(Report.__table__.c.idempotency_key.type, "length", 200)
+    if idempotency_key and len(idempotency_key) > key_length:
+        raise errors.InvalidRequest(f"the Idempotency-Key header is longer than {key_length} "
+                                    "characters")
     if idempotency_key:
         existing = store.by_idempotency_key(session, reporter.id, idempotency_key)
         if existing:
@@ -49,13 +62,14 @@ def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, sou
     report = Report(
         reporter_id=reporter.id, source=source, status="open", idempotency_key=idempotency_key,
         document_digest=digest, incident_type=facts.incident_type, incident_at=facts.incident_at,
-        platform=facts.platform, escalate=facts.escalate, annotations=facts.annotations,
-        document=doc.content, quality_issues=[],
+        platform=fit(facts.platform, Report, "platform"), escalate=facts.escalate,
+        annotations=facts.annotations, document=doc.content, quality_issues=[],
     )
     session.add(report)
     session.flush()
-    session.add(RawDocument(report_id=report.id, kind="report", content_type=doc.content_type,
-                            body=doc.raw))
+    session.add(RawDocument(report_id=report.id, kind="report", body=doc.raw,
+                            content_type=fit(doc.content_type, RawDocument, "content_type")
+                            or ""))
     record(session, actor, "report.submit", "report", report.id, source=source)
     return report, True
 
@@ -63,7 +77,10 @@ def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, sou
 def get_report(session: Session, reporter_id: int, report_id: int,
                for_update: bool = False) -> Report:
     """A reporter's own report; another reporter's report does not exist for it."""
-    report = store.report_of(session, reporter_id, report_id, for_update=for_update)
+    # An id outside BIGINT cannot exist (and SQLite cannot even bind it).
+    in_range = 0 < report_id <= MAX_ID
+    report = store.report_of(session, reporter_id, report_id, for_update=for_update) \
+        if in_range else None
     if report is None:
         raise errors.ReportNotFound(f"report {report_id} does not exist")
     return report
@@ -82,9 +99,10 @@ def attach_file(session: Session, report: Report, stored: StoredEvidence,
                 new_file_id: Callable[[], str]) -> ReportFile:
     require_open(report)
     reported = ReportFile(
-        id=new_file_id(), report_id=report.id, upload_name=upload_name,
-        content_type=content_type, size=stored.size, md5=stored.md5, sha1=stored.sha1,
-        sha256=stored.sha256, annotations=[],
+        id=new_file_id(), report_id=report.id,
+        upload_name=fit(upload_name, ReportFile, "upload_name"),
+        content_type=fit(content_type, ReportFile, "content_type"), size=stored.size,
+        md5=stored.md5, sha1=stored.sha1, sha256=stored.sha256, annotations=[],
     )
     session.add(reported)
     audit_write(session, actor, stored, reported.id)
@@ -101,7 +119,7 @@ def describe_file(session: Session, report: Report, file_id: str, doc: Document,
     facts = file_facts(doc.content)
     reported.details = doc.content
     reported.described_at = utcnow()
-    reported.file_name = facts.file_name
+    reported.file_name = fit(facts.file_name, ReportFile, "file_name")
     reported.viewed_by_reporter = facts.viewed_by_reporter
     reported.exif_viewed_by_reporter = facts.exif_viewed_by_reporter
     reported.publicly_available = facts.publicly_available
@@ -109,7 +127,8 @@ def describe_file(session: Session, report: Report, file_id: str, doc: Document,
     reported.industry_classification = facts.industry_classification
     reported.annotations = facts.annotations
     session.add(RawDocument(report_id=report.id, file_id=file_id, kind="fileDetails",
-                            content_type=doc.content_type, body=doc.raw))
+                            content_type=fit(doc.content_type, RawDocument, "content_type")
+                            or "", body=doc.raw))
     record(session, actor, "report.fileinfo", "report", report.id, file_id=file_id)
     return reported
 

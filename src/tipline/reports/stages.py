@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -11,9 +10,11 @@ from tipline.audit.service import SYSTEM, record
 from tipline.db import Database
 from tipline.evidence.crypto import EvidenceIntegrityError
 from tipline.evidence.store import EvidenceStore
+from tipline.hashing.media import MediaHashes, hash_media
 from tipline.reports import store
 from tipline.reports.models import FileSignal, Identifier, IpEvent, Report
 from tipline.reports.normalize import IdentifierFact, IpFact, file_facts, report_facts
+from tipline.reports.service import fit
 
 
 def record_facts(session: Session, report_id: int, _prepared: object) -> None:
@@ -29,55 +30,70 @@ def record_facts(session: Session, report_id: int, _prepared: object) -> None:
             per_file = file_facts(reported.details)
             rows += [(reported.id, f) for f in per_file.identifiers]
             rows += [(reported.id, e) for e in per_file.ip_events]
+    # The schema sets no lengths, so long URLs or non-address "IPs" are cut to the columns'.
     for file_id, fact in rows:
         if isinstance(fact, IpFact):
             session.add(IpEvent(report_id=report_id, file_id=file_id, role=fact.role,
-                                ip=fact.ip, event_name=fact.event_name, at=fact.at,
+                                ip=fit(fact.ip, IpEvent, "ip") or "", event_name=fact.event_name, at=fact.at,
                                 possible_proxy=fact.possible_proxy, port=fact.port))
         else:
             session.add(Identifier(report_id=report_id, file_id=file_id, role=fact.role,
-                                   kind=fact.kind, value=fact.value))
+                                   kind=fact.kind,
+                                   value=fit(fact.value, Identifier, "value") or ""))
 
 
-@dataclass(frozen=True)
-class VerifiedFile:
-    file_id: str
-    md5: str
-    sha1: str
-    sha256: str
-
-
-def verify_files(db: Database, evidence: EvidenceStore, report_id: int) -> list[VerifiedFile]:
-    """crypto_hashes (prepare): decrypt every file of the report and hash what comes out. This
-    proves end to end that the stored evidence is intact; it runs outside a transaction."""
+def hash_files(db: Database, evidence: EvidenceStore, report_id: int
+                ) -> list[tuple[str, MediaHashes]]:
+    """hashing (prepare): decrypt every file of the report once, check it against its SHA-256
+    address (so corruption or tampering at rest is caught), and compute all its hashes. Runs
+    outside any transaction; nothing is written."""
     with db.sessions() as session:
         files = [(f.id, f.sha256) for f in store.files_of(session, report_id)]
-    verified = []
+    results = []
     for file_id, address in files:
-        md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
-        for chunk in evidence.open(address):
-            for digest in (md5, sha1, sha256):
-                digest.update(chunk)
-        if sha256.hexdigest() != address:
+        media = hash_media(b"".join(evidence.open(address)))
+        if media.crypto.sha256 != address:
             raise EvidenceIntegrityError(f"file {file_id}: content does not match {address}")
-        verified.append(VerifiedFile(file_id, md5.hexdigest(), sha1.hexdigest(), address))
-    return verified
+        results.append((file_id, media))
+    return results
 
 
-def record_signals(session: Session, report_id: int, verified: list[VerifiedFile]) -> None:
-    """crypto_hashes (apply): record the computed hashes, and the reporter's own hashes of the
-    original file, as signals for matching; audit the evidence reads."""
-    details = {f.id: f.details for f in store.files_of(session, report_id)}
-    for item in verified:
-        for kind in ("md5", "sha1", "sha256"):
-            session.add(FileSignal(file_id=item.file_id, signal_type=kind,
-                                   value=getattr(item, kind), source="computed", detail={}))
-        own = details.get(item.file_id)
-        claimed = file_facts(own).original_hashes if own else []
+def record_hashes(session: Session, report_id: int,
+                  hashed: list[tuple[str, MediaHashes]]) -> None:
+    """hashing (apply): record computed hashes, the reporter's own hashes of the original file
+    (and whether they agree), and what kind of media each file is; audit the evidence reads."""
+    files = {f.id: f for f in store.files_of(session, report_id)}
+    for file_id, media in hashed:
+        reported = files[file_id]
+        reported.media_kind, reported.media_error = media.kind, media.error
+        for row in _signals(media):
+            session.add(FileSignal(file_id=file_id, **row))
+        claimed = file_facts(reported.details).original_hashes if reported.details else []
         for kind, value in dict.fromkeys(claimed):
-            agrees = getattr(item, kind, None) == value if kind in ("md5", "sha1", "sha256") \
-                else None
-            session.add(FileSignal(file_id=item.file_id, signal_type=kind, value=value,
-                                   source="reporter", detail={"matches_upload": agrees}))
-        record(session, SYSTEM, "evidence.read", "evidence", item.sha256,
-               purpose="hash verification", report_id=report_id, file_id=item.file_id)
+            own = getattr(media.crypto, kind, None) if kind in CRYPTO else None
+            session.add(FileSignal(file_id=file_id, signal_type=kind, value=value,
+                                   source="reporter",
+                                   detail={"matches_upload": None if own is None
+                                           else own == value}))
+        record(session, SYSTEM, "evidence.read", "evidence", media.crypto.sha256,
+               purpose="hashing", report_id=report_id, file_id=file_id)
+
+
+CRYPTO = ("md5", "sha1", "sha256")
+
+
+def _signals(media: MediaHashes) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"signal_type": kind, "value": getattr(media.crypto, kind), "source": "computed",
+         "detail": {}} for kind in CRYPTO]
+    labels: dict[str, list[str]] = {}
+    for label, value in media.pdq.items():  # symmetric images give equal hashes: one row each
+        labels.setdefault(value, []).append(label)
+    for value, names in labels.items():
+        rows.append({"signal_type": "pdq", "value": value, "source": "computed",
+                     "quality": media.quality, "detail": {"transforms": names}})
+    if media.frames:
+        rows.append({"signal_type": "vpdq", "value": media.vpdq_digest, "source": "computed",
+                     "detail": {"frames": [[f.index, f.timestamp_s, f.hex, f.quality]
+                                           for f in media.frames]}})
+    return rows

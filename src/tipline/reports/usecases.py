@@ -13,7 +13,12 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 
 from tipline.audit.service import Actor
-from tipline.evidence.service import EvidenceTooLarge, StoredEvidence, store_upload
+from tipline.evidence.service import (
+    EvidenceEmpty,
+    EvidenceTooLarge,
+    StoredEvidence,
+    store_upload,
+)
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, service
 from tipline.reports.quality import Quality
@@ -64,8 +69,8 @@ def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, sou
         stored = store_upload(state.evidence, source, state.settings.max_upload_bytes)
     except EvidenceTooLarge as exc:
         raise errors.PayloadTooLarge(str(exc)) from exc
-    if stored.size == 0:
-        raise errors.MalformedFile("the uploaded file is empty")
+    except EvidenceEmpty as exc:
+        raise errors.MalformedFile("the uploaded file is empty") from exc
     with state.db.transaction() as session:
         report = service.get_report(session, reporter.id, report_id, for_update=True)
         reported = service.attach_file(session, report, stored, upload_name, content_type,

@@ -66,12 +66,13 @@ def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
-@njit(inline="always")
-def popcount64(x: np.uint64) -> int:
-    return int(_ctpop(np.uint64(x)))
+@njit
+def popcount64(x: np.uint64) -> np.int64:
+    # Signed result on purpose: numba compares uint64 with int64 through float64.
+    return np.int64(_ctpop(np.uint64(x)))
 
 
-@njit(inline="always")
+@njit
 def table_word(h: np.ndarray, row: int, j: int) -> np.uint32:
     """Bytes j, 8+j, 16+j, 24+j of hash ``h[row]`` ((n, 4) uint64) as one 32-bit word.
 
@@ -87,7 +88,7 @@ def table_word(h: np.ndarray, row: int, j: int) -> np.uint32:
     return np.uint32(w)
 
 
-@njit(inline="always")
+@njit
 def hamming(a: np.ndarray, ra: int, b: np.ndarray, rb: int) -> int:
     """Hamming distance between rows ``a[ra]`` and ``b[rb]`` of (n, 4) uint64 arrays."""
     return (
@@ -152,14 +153,14 @@ def build_tables(
     return order, fp0, entries, offsets
 
 
-@njit(inline="always")
+@njit
 def _is_dead(dead: np.ndarray, row: int) -> bool:
     if dead.shape[0] == 0:
         return False
     return (dead[row >> 3] >> (row & 7)) & 1 == 1
 
 
-@njit(inline="always")
+@njit
 def _push(out: np.ndarray, cnt: int, value: np.int64) -> np.ndarray:
     # Results per query are unbounded (a cluster of duplicates can all match), so the
     # packed output grows by doubling instead of being sized up front.
@@ -171,7 +172,7 @@ def _push(out: np.ndarray, cnt: int, value: np.int64) -> np.ndarray:
     return out
 
 
-@njit(inline="always")
+@njit
 def _pack(row: int, dist: int, qi: int) -> np.int64:
     return np.int64(row) | (np.int64(dist) << DIST_SHIFT) | (np.int64(qi) << QUERY_SHIFT)
 
@@ -190,7 +191,7 @@ def scan(h64: np.ndarray, nrows: int, dead: np.ndarray, queries: np.ndarray, rad
     return out[:cnt]
 
 
-@njit(inline="always")
+@njit
 def _first_table_within(
     h64: np.ndarray, row: int, qwords: np.ndarray, thresholds: np.ndarray, upto: int, k: int
 ) -> bool:
@@ -243,7 +244,7 @@ def flip_masks(k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
     return masks, flips
 
 
-@njit(inline="always")
+@njit
 def _scan_fp0(fp0: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int) -> int:
     """Bitmask of positions lo..lo+7 (< hi) of table 0 whose fingerprint is within budget.
 
@@ -257,7 +258,7 @@ def _scan_fp0(fp0: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int) ->
     return bits
 
 
-@njit(inline="always")
+@njit
 def _scan_entries(
     entries: np.ndarray, t: int, lo: int, hi: int, qfp: np.uint32, budget: int
 ) -> int:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 08:57:20.494349
+Create Date: 2026-11-25 09:05:09.566421
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ def upgrade() -> None:
     sa.Column('classifications', sa.JSON(), nullable=False),
     sa.Column('jurisdictions', sa.JSON(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('item', sa.String(length=200), nullable=True),
+    sa.Column('content_type', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['entry_id'], ['bank_entries.id'], name=op.f('fk_bank_provenance_entry_id_bank_entries')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_provenance')),
     sa.UniqueConstraint('entry_id', 'contributor', 'source_list', name=op.f('uq_bank_provenance_entry_id_contributor_source_list'))

@@ -1,0 +1,206 @@
+"""`tipline banks ...`: create, list, enable/disable, import, export, add media, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tipline.audit.service import Actor
+from tipline.banks import service, store
+from tipline.banks.formats import hma
+from tipline.banks.schemas import BankCreate
+from tipline.db import Database
+from tipline.settings import Settings
+
+app = typer.Typer(help="Hash banks: lists of known hashes with provenance.", no_args_is_help=True)
+console = Console()
+CLI = Actor("cli")
+
+
+def _db() -> Database:
+    return Database(Settings().resolved_database_url)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
+@app.command("create")
+def create(name: str = typer.Argument(..., help="Bank name."),
+           kind: str = typer.Option("positive", help="positive, or negative (suppresses)."),
+           threshold: int = typer.Option(31, help="PDQ distance threshold, 0-64."),
+           description: str = typer.Option("", help="What the bank holds.")) -> None:
+    """Create a bank."""
+    db = _db()
+    try:
+        with db.transaction() as session:
+            bank = service.create_bank(session, BankCreate(
+                name=name, kind=kind, pdq_threshold=threshold, description=description), CLI)
+            console.print(f"bank {bank.id} {name!r} created ({kind}, threshold {threshold})")
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        db.dispose()
+
+
+@app.command("list")
+def list_banks() -> None:
+    """List banks with their entry counts."""
+    db = _db()
+    table = Table("id", "name", "kind", "threshold", "enabled", "entries")
+    with db.sessions() as session:
+        counts = store.entry_counts(session)
+        for b in store.all_banks(session):
+            table.add_row(str(b.id), b.name, b.kind, str(b.pdq_threshold), str(b.enabled),
+                          str(counts.get(b.id, 0)))
+    console.print(table)
+    db.dispose()
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    db = _db()
+    try:
+        with db.transaction() as session:
+            service.set_bank_enabled(session, service.require_bank(session, name), enabled, CLI)
+        console.print(f"bank {name!r} {'enabled' if enabled else 'disabled'}")
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        db.dispose()
+
+
+@app.command("disable")
+def disable(name: str = typer.Argument(..., help="Bank name.")) -> None:
+    """Disable a bank: its entries stop matching at once."""
+    _set_enabled(name, False)
+
+
+@app.command("enable")
+def enable(name: str = typer.Argument(..., help="Bank name.")) -> None:
+    """Enable a disabled bank."""
+    _set_enabled(name, True)
+
+
+@app.command("import")
+def import_file(name: str = typer.Argument(..., help="Bank to import into."),
+                path: Path = typer.Argument(..., exists=True, dir_okay=False),
+                fmt: str = typer.Option("auto", "--format",
+                                        help="vics, ncmec, hma, csv, or auto.")) -> None:
+    """Import a hash list into a bank, all or nothing."""
+    from tipline.banks.formats import FORMATS, detect
+
+    data = path.read_bytes()
+    chosen = detect(data, path.name) if fmt == "auto" else fmt
+    if chosen not in FORMATS:
+        raise _fail(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
+    db = _db()
+    try:
+        records = FORMATS[chosen].read(data)
+        with db.transaction() as session:
+            bank = service.require_bank(session, name)
+            if chosen == "hma" and hma.polarity(data) != bank.kind:
+                raise ValueError(f"the file lists {hma.polarity(data)} hashes but bank "
+                                 f"{name!r} is {bank.kind}")
+            result = service.add_records(session, bank, records, CLI)
+        console.print(f"imported {result.records} records ({chosen}) into {name!r}: "
+                      f"{result.new_signals} new hashes, {result.new_entries} new entries, "
+                      f"{result.new_provenance} new provenance rows")
+    except ValueError as exc:
+        raise _fail(f"nothing imported: {exc}") from exc
+    finally:
+        db.dispose()
+
+
+@app.command("export")
+def export_file(name: str = typer.Argument(..., help="Bank to export."),
+                path: Path = typer.Argument(..., dir_okay=False, help="Output file."),
+                fmt: str = typer.Option("csv", "--format",
+                                        help="vics, ncmec, hma or csv.")) -> None:
+    """Export a bank's enabled entries with their provenance."""
+    from tipline.banks.formats import FORMATS
+
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    db = _db()
+    try:
+        with db.sessions() as session:
+            bank = service.require_bank(session, name)
+            records = service.export_records(session, bank)
+        # HMA lists carry polarity per row; tipline keeps it per bank.
+        data = hma.write(records, category=hma.NEGATIVE) if fmt == "hma" and \
+            bank.kind == "negative" else FORMATS[fmt].write(records)
+        path.write_bytes(data)
+        console.print(f"exported {len(records)} records from {name!r} to {path} ({fmt})")
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        db.dispose()
+
+
+@app.command("report")
+def report() -> None:
+    """Consistency report: hashes whose sources disagree on classification, and hashes that are
+    both in a positive and in a negative bank."""
+    db = _db()
+    with db.sessions() as session:
+        disagreements, conflicts = service.consistency_report(session)
+    db.dispose()
+    table = Table("type", "hash", "scheme", "labels (sources)", title="Disagreements")
+    for d in disagreements:
+        labels = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(d.labels.items()))
+        table.add_row(d.signal_type, d.value[:16] + "...", d.scheme, labels)
+    console.print(table)
+    conflict_table = Table("type", "hash", "positive banks", "negative banks",
+                           title="In positive and negative banks")
+    for c in conflicts:
+        conflict_table.add_row(c.signal_type, c.value[:16] + "...", ", ".join(c.positive_banks),
+                               ", ".join(c.negative_banks))
+    console.print(conflict_table)
+    console.print(f"{len(disagreements)} disagreements, {len(conflicts)} positive/negative "
+                  "conflicts")
+
+
+@app.command("add-media")
+def add_media(name: str = typer.Argument(..., help="Bank to add to."),
+              files: list[Path] = typer.Argument(..., exists=True, dir_okay=False),
+              contributor: str = typer.Option(..., help="Organisation contributing them."),
+              source_list: str = typer.Option("", help="The list they come from."),
+              classification: list[str] = typer.Option(
+                  [], help="scheme=label, e.g. industry=A1 (repeatable)."),
+              jurisdiction: list[str] = typer.Option(
+                  [], help="ISO country code where illegal (repeatable).")) -> None:
+    """Add media files to a bank: their hashes plus rotated, mirrored and cropped PDQ
+    variants, so edited copies match too."""
+    from tipline.banks.media import records_from_media
+    from tipline.banks.records import HashRecord
+    from tipline.hashing.errors import MediaError
+
+    try:
+        schemes = dict(item.split("=", 1) for item in classification)
+    except ValueError as exc:
+        raise _fail("--classification takes scheme=label") from exc
+    template = HashRecord(signal_type="", value="", classifications=schemes,
+                          jurisdictions=tuple(j.upper() for j in jurisdiction),
+                          contributor=contributor, source_list=source_list or None)
+    records, variants = [], {}
+    for path in files:
+        try:
+            file_records, file_variants = records_from_media(path.read_bytes(), template)
+        except MediaError as exc:
+            raise _fail(f"{path}: {exc}") from exc
+        records += file_records
+        variants.update(file_variants)
+    db = _db()
+    try:
+        with db.transaction() as session:
+            result = service.add_records(session, service.require_bank(session, name),
+                                         records, CLI, variants=variants)
+        console.print(f"added {len(files)} files to {name!r}: {result.new_entries} new entries")
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        db.dispose()

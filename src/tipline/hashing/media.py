@@ -1,0 +1,51 @@
+"""Every hash tipline computes for one reported file, from one decode of it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from tipline.hashing.crypto import CryptoHashes, hash_bytes
+from tipline.hashing.decode import DEFAULT_MAX_PIXELS, fast_array, open_image
+from tipline.hashing.errors import MediaError
+from tipline.hashing.kinds import media_kind
+from tipline.hashing.pdq import dihedral_of_array, hash_array
+from tipline.hashing.robust import uniform_border_box
+from tipline.hashing.video import VpdqFrame, vpdq_hash
+
+
+@dataclass(frozen=True)
+class MediaHashes:
+    crypto: CryptoHashes
+    kind: str  # image | video | other
+    pdq: dict[str, str] = field(default_factory=dict)  # label -> hex: original, rot90 ... stripped
+    quality: int | None = None
+    frames: list[VpdqFrame] = field(default_factory=list)
+    error: str | None = None  # why the media could not be decoded (the file is still kept)
+
+    @property
+    def vpdq_digest(self) -> str:
+        """A short stable name for a frame list (the frames themselves are kept in detail)."""
+        joined = ",".join(f.hex for f in self.frames)
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes:
+    """Cryptographic hashes always; PDQ with its 8 rotations/mirrors (and of the image without
+    its uniform border, if it has one) for images; vPDQ frames for videos. A file that cannot be
+    decoded gets its error, never an exception: the rest of the report is still processed."""
+    crypto = hash_bytes(data)
+    kind = media_kind(data)
+    try:
+        if kind == "image":
+            image = open_image(data, max_pixels=max_pixels, fast=True)
+            hashes, quality = dihedral_of_array(fast_array(image))
+            box = uniform_border_box(image)
+            if box is not None:
+                hashes["stripped"] = hash_array(fast_array(image.crop(box))).hex
+            return MediaHashes(crypto, "image", hashes, quality)
+        if kind == "video":
+            return MediaHashes(crypto, "video", frames=vpdq_hash(data))
+    except MediaError as exc:
+        return MediaHashes(crypto, kind or "other", error=str(exc))
+    return MediaHashes(crypto, "other")

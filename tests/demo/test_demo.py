@@ -1,0 +1,61 @@
+"""`tipline demo` end to end: a real server subprocess, both APIs, the pipeline, the summary."""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from tipline.demo.runner import run_demo
+from tipline.demo.server import port_is_free
+
+from conftest import free_port, make_settings
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(90)
+def test_demo_sends_both_apis_and_everything_accepted_is_processed(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    settings = make_settings("", data, environment="development", worker_poll_seconds=0.1)
+    out = io.StringIO()
+    port = free_port()
+    try:
+        summary = run_demo(settings, reports=12, port=port, keep_running=False,
+                           console=Console(file=out, width=200))
+    finally:
+        print(out.getvalue())  # shown by pytest if the test fails
+    text = out.getvalue()
+    assert summary.submitted == 12
+    assert summary.accepted == 8 and summary.unexpected == []
+    # The malformed ones: truncated XML, unknown JSON field, wrong password, late upload.
+    assert dict(summary.rejected) == {4110: 1, 4100: 1, 2000: 1, 5102: 1}
+    assert summary.processed == summary.accepted and summary.failed == 0
+    assert summary.stages["intake"] == summary.accepted
+    assert 0 < summary.mean_quality < 100
+    assert "retry returned the same report" in text
+    assert f"http://127.0.0.1:{port}/docs" in text and "demo-chatterbox-pw" in text
+    assert port_is_free(port)  # the server was stopped
+    assert (data / "tipline.db").exists()
+
+
+def test_busy_port_moves_to_the_next_free_one(tmp_path: Path) -> None:
+    from tipline.demo.server import free_port_from
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        assert not port_is_free(port)
+        assert free_port_from(port) not in (None, port)
+
+
+def test_refuses_to_run_in_production(tmp_path: Path) -> None:
+    settings = make_settings("", tmp_path / "var", environment="production")
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        run_demo(settings, reports=3, port=free_port(), keep_running=False,
+                 console=Console(file=out))
+    assert "public passwords" in out.getvalue()
+    assert not (tmp_path / "var" / "tipline.db").exists()
