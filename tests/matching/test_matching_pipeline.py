@@ -132,3 +132,24 @@ def test_bad_hash_is_refused(server: LiveServer, reporter: tuple[str, str],
     r = http.post(f"{server.url}/api/v1/match/hashes", auth=reporter,
                   json={"hashes": [{"type": "md5", "value": "xyz"}]})
     assert r.status_code == 400 and "hashes[0]" in r.json()["error"]["message"]
+
+
+def test_transcoded_copy_of_a_bank_video_matches(server: LiveServer, reporter: tuple[str, str],
+                                                 state: AppState) -> None:
+    from tipline.synthetic.videos import make_video, transcode
+
+    known = make_video(5, seconds=4.0)
+    add_media_to_bank(state, "videos", known)
+    copy = transcode(known, size=(96, 72))
+    other = make_video(77, seconds=4.0)
+    report_id = submit(server, reporter, {"copy.mp4": copy, "other.mp4": other})
+    with state.db.sessions() as s:
+        from tipline.reports.models import ReportFile
+        names = {f.id: f.file_name for f in s.scalars(select(ReportFile))}
+        kinds = {f.file_name: f.media_kind for f in s.scalars(select(ReportFile))}
+    by_file = matches_of(state, report_id)
+    matched = {names[f]: ms for f, ms in by_file.items()}
+    assert kinds == {"copy.mp4": "video", "other.mp4": "video"}
+    assert set(matched) == {"copy.mp4"}
+    [hit] = [m for m in matched["copy.mp4"] if m.signal_type == "vpdq"]
+    assert hit.query_label.startswith("vpdq:")

@@ -112,10 +112,14 @@ def add_records(session: Session, bank: Bank, records: list[HashRecord], actor: 
 
 def _add_variants(session: Session, records: list[HashRecord], ids: dict[tuple[str, str], int],
                   extra: dict[str, list[tuple[str, str]]]) -> None:
-    pdq = {ids[("pdq", r.value)]: r.value for r in records if r.signal_type == "pdq"}
-    have = store.variant_labels(session, list(pdq))
-    for signal_id, value in pdq.items():
-        for label, hex_value in [(ORIGINAL, value), *extra.get(value, [])]:
+    """Index variants: a PDQ signal's own hash plus any extra (rotations, crops); a vPDQ
+    signal's frames, so a video is found through any of its frames."""
+    indexed = {ids[(r.signal_type, r.value)]: (r.signal_type, r.value) for r in records
+               if r.signal_type in ("pdq", "vpdq")}
+    have = store.variant_labels(session, list(indexed))
+    for signal_id, (signal_type, value) in indexed.items():
+        own = [(ORIGINAL, value)] if signal_type == "pdq" else []
+        for label, hex_value in [*own, *extra.get(value, [])]:
             if (signal_id, label) not in have:
                 have.add((signal_id, label))
                 session.add(SignalVariant(signal_id=signal_id, label=label, value=hex_value))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import signal
 import statistics
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
@@ -116,14 +118,25 @@ def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_runni
         console.print("[red]error:[/] the demo creates accounts with public passwords; it does "
                       "not run with TIPLINE_ENVIRONMENT=production")
         raise SystemExit(2)
+    with _stop_signals_interrupt():
+        return _run(settings, reports, port, keep_running, console, seed)
+
+
+def _run(settings: Settings, reports: int, port: int, keep_running: bool, console: Console,
+         seed: int) -> display.Summary:
     chosen = free_port_from(port)
     if chosen is None:
         console.print(f"[red]error:[/] ports {port}-{port + 19} on 127.0.0.1 are all busy; "
                       "pass --port with a free one")
         raise SystemExit(1)
     if chosen != port:
-        what = "a tipline server (an earlier demo?)" if is_tipline(port) else "another program"
-        console.print(f"[yellow]port {port} is taken by {what}; using {chosen}[/]")
+        if is_tipline(port):
+            # Two embedded servers on one database would both run the pipeline.
+            console.print(f"[yellow]a tipline server (an earlier demo?) already listens on port "
+                          f"{port}; using {chosen}. If it uses the same data folder, stop it "
+                          "first (Ctrl-C in its terminal).[/]")
+        else:
+            console.print(f"[yellow]port {port} is taken by another program; using {chosen}[/]")
 
     created = display_step(console, "preparing the database",
                            lambda: ensure_reporters(settings))
@@ -138,17 +151,7 @@ def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_runni
         raise SystemExit(1) from exc
     sender = Sender(server.url, uuid.uuid4().hex[:8])
     try:
-        specs = display_step(console, f"generating {reports} synthetic reports (benign images)",
-                             lambda: generate_reports(reports, seed))
-        console.rule("Submitting through both APIs (XML: /ispws, JSON: /api/v1/reports)")
-        results = submit_all(sender, specs, console)
-        summary = summarise(results, server.url)
-        console.rule("Pipeline")
-        started = time.monotonic()
-        wait_processed(sender, results, summary, console)
-        display.pipeline_done(console, summary, time.monotonic() - started)
-        display.links(console, links(specs))
-        display.summary(console, summary)
+        summary = _stream(sender, reports, seed, console)
         display.closing(console, server.url, str(server.log_path), keep_running)
         if keep_running:
             _wait_for_ctrl_c(server, console)
@@ -156,6 +159,21 @@ def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_runni
     finally:
         sender.close()
         server.stop()
+
+
+def _stream(sender: Sender, reports: int, seed: int, console: Console) -> display.Summary:
+    specs = display_step(console, f"generating {reports} synthetic reports (benign images)",
+                         lambda: generate_reports(reports, seed))
+    console.rule("Submitting through both APIs (XML: /ispws, JSON: /api/v1/reports)")
+    results = submit_all(sender, specs, console)
+    summary = summarise(results, sender.base_url)
+    console.rule("Pipeline")
+    started = time.monotonic()
+    wait_processed(sender, results, summary, console)
+    display.pipeline_done(console, summary, time.monotonic() - started)
+    display.links(console, links(specs))
+    display.summary(console, summary)
+    return summary
 
 
 def display_step(console: Console, what: str, step: Callable[[], T]) -> T:
@@ -169,11 +187,23 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """`kill` or a closed terminal end the demo like Ctrl-C, so that the `finally` of run_demo
+    stops the server: it has its own session and would otherwise outlive the demo."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = [signal.signal(sig, _interrupt) for sig in signals]
+    try:
+        yield
+    finally:
+        for sig, handler in zip(signals, previous, strict=True):
+            signal.signal(sig, handler)
+
+
 def _wait_for_ctrl_c(server: DemoServer, console: Console) -> None:
-    # The server has its own session, so `kill` or a closed terminal must stop it from here
-    # (the `finally` of run_demo) or it would outlive the demo.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
     try:
         server.wait()
         console.print(f"[red]the server stopped unexpectedly:[/]\n{server.log_tail()}")

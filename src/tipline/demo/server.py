@@ -72,6 +72,14 @@ class DemoServer:
                 # server in order instead of both racing to exit.
                 start_new_session=True,
             )
+        try:
+            self._wait_healthy(timeout)
+        except BaseException:  # including Ctrl-C: never leave a half-started server behind
+            self.stop()
+            raise
+
+    def _wait_healthy(self, timeout: float) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -83,7 +91,6 @@ class DemoServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        self.stop()
         raise ServerError(f"the server did not answer /healthz in {timeout:.0f}s:\n"
                           + self.log_tail())
 

@@ -16,7 +16,13 @@ from tipline.hashing.media import hash_media
 from tipline.http import actor_for, check_declared_size, current_reporter, in_thread
 from tipline.matching.rules import Hit, decide
 from tipline.matching.schemas import HashResult, MatchOut, MatchRequest, MediaResult
-from tipline.matching.service import Query, find_hits, media_queries, provenance_of
+from tipline.matching.service import (
+    Query,
+    find_hits,
+    good_frames,
+    media_queries,
+    provenance_of,
+)
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors
 from tipline.state import AppState
@@ -83,7 +89,8 @@ async def match_media(request: Request,
                    count=len(contents))
             for name, data in contents:
                 media = hash_media(data)
-                hits = decide(find_hits(session, state.index, media_queries(media)))
+                frames = good_frames([(f.hex, f.quality) for f in media.frames])
+                hits = decide(find_hits(session, state.index, media_queries(media), frames))
                 results.append(MediaResult(
                     name=name, kind=media.kind, md5=media.crypto.md5,
                     sha256=media.crypto.sha256, pdq=media.pdq.get("original"),

@@ -138,6 +138,9 @@ class LiveIndex:
         if self._thread:
             self._thread.join(timeout=10)
         self.save()
+        if self._lock_file:
+            self._lock_file.close()  # releases the writer lock for the next process
+            self._lock_file, self._writer = None, False
 
     def _take_writer_lock(self) -> bool:
         """Many processes may share one index folder: they all load it, but only the one

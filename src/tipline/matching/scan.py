@@ -17,7 +17,7 @@ from pathlib import Path
 from tipline.db import Database
 from tipline.hashing.media import hash_media
 from tipline.matching.rules import decide
-from tipline.matching.service import PdqLookup, find_hits, media_queries
+from tipline.matching.service import PdqLookup, find_hits, good_frames, media_queries
 
 FIELDS = ("path", "kind", "md5", "sha256", "pdq", "quality", "error", "matched", "banks",
           "best_distance", "matched_by", "suppressed_by")
@@ -48,7 +48,8 @@ def scan(db: Database, index: PdqLookup | None, paths: list[Path], root: Path,
     for path in paths:
         media = hash_media(path.read_bytes())
         with db.sessions() as session:
-            hits = decide(find_hits(session, index, media_queries(media)))
+            frames = good_frames([(f.hex, f.quality) for f in media.frames])
+            hits = decide(find_hits(session, index, media_queries(media), frames))
         active = [h for h in hits if h.bank_kind == "positive"]
         row = ScanRow(str(path.relative_to(root)), media.kind, media.crypto.md5,
                       media.crypto.sha256, media.pdq.get("original"), media.quality,

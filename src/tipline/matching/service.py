@@ -61,6 +61,19 @@ def max_threshold(session: Session) -> int | None:
     return session.scalar(select(func.max(Bank.pdq_threshold)).where(Bank.enabled.is_(True)))
 
 
+def _variant_entries(session: Session, variant_ids: list[int]) -> dict[int, list[Any]]:
+    """Enabled entries (with bank and threshold) reachable from index variant ids."""
+    variant_signal: dict[int, int] = {}
+    for start in range(0, len(variant_ids), CHUNK):
+        rows = session.execute(select(SignalVariant.id, SignalVariant.signal_id).where(
+            SignalVariant.id.in_(variant_ids[start:start + CHUNK])))
+        variant_signal.update({vid: sid for vid, sid in rows})
+    by_signal: dict[int, list[Any]] = defaultdict(list)
+    for row in _entry_rows(session, list(set(variant_signal.values()))):
+        by_signal[row[0]].append(row)
+    return {vid: by_signal[sid] for vid, sid in variant_signal.items()}
+
+
 def pdq_hits(session: Session, index: PdqLookup, queries: list[Query]) -> list[Hit]:
     radius = max_threshold(session)
     if radius is None or not queries:
@@ -68,32 +81,53 @@ def pdq_hits(session: Session, index: PdqLookup, queries: list[Query]) -> list[H
     found: list[tuple[int, int, str]] = []  # variant id, distance, label
     for q in queries:
         found += [(vid, dist, q.label) for vid, dist in index.query(q.value, radius)]
-    if not found:
-        return []
-    variant_ids = sorted({f[0] for f in found})
-    variant_signal: dict[int, int] = {}
-    for start in range(0, len(variant_ids), CHUNK):
-        rows = session.execute(select(SignalVariant.id, SignalVariant.signal_id).where(
-            SignalVariant.id.in_(variant_ids[start:start + CHUNK])))
-        variant_signal.update({vid: sid for vid, sid in rows})
-    entries = defaultdict(list)
-    for row in _entry_rows(session, list(set(variant_signal.values()))):
-        entries[row[0]].append(row)
+    entries = _variant_entries(session, sorted({f[0] for f in found}))
     hits = []
     for vid, dist, label in found:
-        for _sid, entry_id, bank_id, name, kind, threshold, _t in entries[variant_signal.get(
-                vid, -1)]:
+        for _sid, entry_id, bank_id, name, kind, threshold, stype in entries.get(vid, []):
             if dist <= threshold:
-                hits.append(Hit(bank_id, name, kind, entry_id, "pdq", dist, label))
+                hits.append(Hit(bank_id, name, kind, entry_id, stype, dist, label))
     return hits
 
 
-def find_hits(session: Session, index: PdqLookup | None, queries: list[Query]) -> list[Hit]:
-    exact = [q for q in queries if q.signal_type != "pdq"]
+VPDQ_MATCH_PCT = 80.0  # Meta's suggestion: most of the query's frames are known material
+
+
+def vpdq_hits(session: Session, index: PdqLookup, frames: list[str]) -> list[Hit]:
+    """A video matches a bank video when at least 80% of its distinct good frames are within
+    the bank's distance of that video's frames (so a clip cut from a known video matches)."""
+    radius = max_threshold(session)
+    if radius is None or not frames:
+        return []
+    found = [(i, vid, dist) for i, f in enumerate(frames) for vid, dist in index.query(f, radius)]
+    entries = _variant_entries(session, sorted({f[1] for f in found}))
+    matched: dict[int, dict[int, int]] = defaultdict(dict)  # entry -> frame -> best distance
+    info: dict[int, Any] = {}
+    for frame, vid, dist in found:
+        for row in entries.get(vid, []):
+            if row[6] == "vpdq" and dist <= row[5]:
+                best = matched[row[1]].get(frame, dist)
+                matched[row[1]][frame] = min(best, dist)
+                info[row[1]] = row
+    hits = []
+    for entry_id, per_frame in matched.items():
+        pct = 100.0 * len(per_frame) / len(frames)
+        if pct >= VPDQ_MATCH_PCT:
+            _sid, _e, bank_id, name, kind, _thr, _t = info[entry_id]
+            hits.append(Hit(bank_id, name, kind, entry_id, "vpdq", max(per_frame.values()),
+                            f"vpdq:{pct:.0f}% of frames"))
+    return hits
+
+
+def find_hits(session: Session, index: PdqLookup | None, queries: list[Query],
+              frames: list[str] | None = None) -> list[Hit]:
+    """All bank hits of one file: `queries` are its hashes, `frames` its good vPDQ frames."""
+    exact = [q for q in queries if q.signal_type not in ("pdq", "vpdq")]
     near = [q for q in queries if q.signal_type == "pdq"]
     hits = exact_hits(session, exact)
     if index is not None:
         hits += pdq_hits(session, index, near)
+        hits += vpdq_hits(session, index, frames or [])
     return hits
 
 
@@ -103,6 +137,11 @@ def media_queries(media: MediaHashes) -> list[Query]:
                                                                            "sha256")]
     queries += [Query("pdq", value, label) for label, value in media.pdq.items()]
     return queries
+
+
+def good_frames(frames: list[tuple[str, int]]) -> list[str]:
+    """Distinct frame hashes of usable quality (PDQ's convention: below 50 is noise)."""
+    return list(dict.fromkeys(h for h, quality in frames if quality >= 50))
 
 
 def provenance_of(session: Session, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from tipline.db import Database
 from tipline.matching.models import FileMatch
 from tipline.matching.rules import Hit, decide
-from tipline.matching.service import PdqLookup, Query, find_hits
+from tipline.matching.service import PdqLookup, Query, find_hits, good_frames
 from tipline.reports.models import FileSignal, ReportFile
 
 
@@ -24,6 +24,12 @@ def _queries(signals: list[FileSignal]) -> list[Query]:
     return queries
 
 
+def _frames(signals: list[FileSignal]) -> list[str]:
+    frames = [(f[2], f[3]) for s in signals if s.signal_type == "vpdq"
+              for f in s.detail.get("frames", [])]
+    return good_frames(frames)
+
+
 def find_matches(db: Database, index: PdqLookup | None,
                  report_id: int) -> dict[str, list[Hit]]:
     """matching (prepare): look every file's hashes up; reads only."""
@@ -34,7 +40,7 @@ def find_matches(db: Database, index: PdqLookup | None,
         by_file: dict[str, list[FileSignal]] = {}
         for signal in rows:
             by_file.setdefault(signal.file_id, []).append(signal)
-        return {file_id: decide(find_hits(session, index, _queries(signals)))
+        return {file_id: decide(find_hits(session, index, _queries(signals), _frames(signals)))
                 for file_id, signals in by_file.items()}
 
 
