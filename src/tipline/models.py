@@ -9,11 +9,15 @@ from tipline.banks.models import (
     Provenance,
     SignalVariant,
 )
+from tipline.cases.models import Case, CaseEvent, CasePriority, CaseReport
+from tipline.classification.models import LegalAuthority, MediaFact
+from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.db import Base
 from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
+from tipline.users.models import User
 
 __all__ = [
     "AuditEvent",
@@ -21,11 +25,19 @@ __all__ = [
     "BankEntry",
     "BankSignal",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CasePriority",
+    "CaseReport",
+    "ClusterMember",
     "FileMatch",
     "FileSignal",
     "Identifier",
     "IndexChange",
     "IpEvent",
+    "LegalAuthority",
+    "MediaCluster",
+    "MediaFact",
     "PipelineJob",
     "Provenance",
     "RawDocument",
@@ -34,4 +46,5 @@ __all__ = [
     "Reporter",
     "SignalVariant",
     "StageRun",
+    "User",
 ]

@@ -1,0 +1,1 @@
+"""Cases: reports linked by what they share, so police receive one case, not many reports."""

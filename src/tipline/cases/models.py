@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tipline.db import Base, UTCDateTime, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | merged | closed
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    priority_level: Mapped[str | None] = mapped_column(String(10))  # P1 .. P4
+    priority_score: Mapped[int | None] = mapped_column(Integer)
+    priority_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # nearest retention end
+
+    __table_args__ = (Index("ix_cases_worklist", "status", "priority_score", "deadline"),)
+
+
+class CaseReport(Base):
+    """A report's current case. Merges move rows; `CaseEvent` keeps the history."""
+
+    __tablename__ = "case_reports"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    linked_by: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the shared keys
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseEvent(Base):
+    """The history of a case: created, report added, merged, priority changed."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CasePriority(Base):
+    """Every priority a case has had, with its reasons and the policy that produced it."""
+
+    __tablename__ = "case_priorities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    level: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    policy: Mapped[str] = mapped_column(String(100))  # policy name and version

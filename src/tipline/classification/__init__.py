@@ -1,0 +1,1 @@
+"""Classification: facts recorded once per file or cluster; verdicts derived per jurisdiction."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tipline.db import Base, UTCDateTime, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class MediaCluster(Base):
+    """Files of the same content. `known` when any member matched a positive bank entry;
+    otherwise the content is new material: possibly a child not yet identified."""
+
+    __tablename__ = "media_clusters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # image | video | other
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    known: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("media_clusters.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClusterMember(Base):
+    """A file's place in a cluster, with how it got there (exact hash or PDQ distance)."""
+
+    __tablename__ = "media_cluster_members"
+
+    file_id: Mapped[str] = mapped_column(ForeignKey("report_files.id"), primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("media_clusters.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    joined_by: Mapped[str] = mapped_column(String(60))  # new | sha256 | pdq:<d> | vpdq:<pct>
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Staff users: analysts, supervisors, administrators, hotline and agency users."""
