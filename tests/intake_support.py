@@ -166,9 +166,9 @@ def start_intake(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 def details_xml(report_id: int, file_id: str, **fields: Any) -> bytes:
     """A valid `fileDetails` document (built through the schema, so in schema order)."""
-    from factories import file_doc
-
     from tipline.ncmec.schema import load_schema, to_xml_bytes
+
+    from factories import file_doc
 
     doc = {"reportId": report_id, "fileId": file_id, **file_doc(**fields)}
     return to_xml_bytes(load_schema().from_json(doc, "fileDetails"))

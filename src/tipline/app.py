@@ -22,6 +22,7 @@ from tipline.reports import api as reports_api
 from tipline.reports.errors import ReportError
 from tipline.settings import Settings
 from tipline.state import AppState, build_state
+from tipline.users.auth import Forbidden
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AuthenticationRequired)
     async def _auth(request: Request, exc: AuthenticationRequired) -> Response:
         return _error(request, 2000, "authentication_required", str(exc), 401)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 3000, "not_authorised", str(exc), 403)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

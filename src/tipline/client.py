@@ -39,7 +39,10 @@ def _ncmec_result(response: httpx.Response) -> etree._Element:
             from exc
     code = int(root.findtext("responseCode") or 1000)
     if code != 0:
-        raise ApiError(code, root.findtext("responseDescription") or "", response.status_code)
+        # A reportDoneResponse (the answer to /finish) has no description; tipline sends a header.
+        message = root.findtext("responseDescription") or response.headers.get(
+            "X-Tipline-Error", "")
+        raise ApiError(code, message, response.status_code)
     return root
 
 

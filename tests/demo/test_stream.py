@@ -1,4 +1,4 @@
-"""The synthetic report stream: deterministic, linked the way real abuse networks are (shared
+"""The synthetic report stream: deterministic, linked like real report streams (shared
 accounts, IPs, re-posted images), and valid or broken exactly as labelled."""
 
 from __future__ import annotations
@@ -7,12 +7,19 @@ import datetime as dt
 import ipaddress
 from collections import Counter
 
-from tipline.demo.stream import CAST, FAULTS, generate_reports, links
+import pytest
+
+from tipline.demo.stream import CAST, FAULTS, ReportSpec, generate_reports, links
 from tipline.ncmec.schema import load_schema
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 DOC_NETS = [ipaddress.ip_network(n) for n in (
     "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+
+
+@pytest.fixture(scope="module")
+def stream() -> list[ReportSpec]:
+    return generate_reports(40, now=NOW)
 
 
 def test_same_arguments_give_the_same_stream() -> None:
@@ -25,9 +32,9 @@ def test_same_arguments_give_the_same_stream() -> None:
         [f.content for s in first for f in s.files]
 
 
-def test_valid_reports_follow_the_schema_and_broken_ones_are_labelled() -> None:
+def test_valid_reports_follow_the_schema_broken_ones_are_labelled(stream: list[ReportSpec]) -> None:
     schema = load_schema()
-    specs = generate_reports(40, now=NOW)
+    specs = stream
     assert len(specs) == 40 and specs[0].expect_code == 0
     assert Counter(s.expect_code for s in specs if s.expect_code) == \
         Counter(code for _, _, code, _ in FAULTS)
@@ -43,9 +50,9 @@ def test_valid_reports_follow_the_schema_and_broken_ones_are_labelled() -> None:
     assert any(s.retry_submit for s in specs)
 
 
-def test_broken_xml_is_refused_by_the_schema() -> None:
+def test_broken_xml_is_refused_by_the_schema(stream: list[ReportSpec]) -> None:
     schema = load_schema()
-    for spec in generate_reports(40, now=NOW):
+    for spec in stream:
         if spec.raw is not None:
             try:
                 schema.parse(spec.raw, "report")
@@ -54,8 +61,8 @@ def test_broken_xml_is_refused_by_the_schema() -> None:
             raise AssertionError(f"{spec.label} was accepted")
 
 
-def test_images_recur_as_edited_copies_across_reports() -> None:
-    specs = generate_reports(40, now=NOW)
+def test_images_recur_as_edited_copies_across_reports(stream: list[ReportSpec]) -> None:
+    specs = stream
     found = links(specs)
     assert len(found.images) >= 3
     variants = {v for uses in found.images.values() for _, v in uses}
@@ -64,8 +71,8 @@ def test_images_recur_as_edited_copies_across_reports() -> None:
         assert file.content[:3] == b"\xff\xd8\xff"  # JPEG
 
 
-def test_accounts_share_emails_and_ips_from_documentation_ranges() -> None:
-    specs = generate_reports(40, now=NOW)
+def test_accounts_share_emails_and_ips_from_documentation_ranges(stream: list[ReportSpec]) -> None:
+    specs = stream
     found = links(specs)
     assert found.ips and found.emails
     handles = Counter(h for s in specs for h in s.accounts)

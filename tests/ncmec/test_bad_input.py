@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from factories import png_bytes, report_doc, report_xml
+
 from intake_support import (
     DOCUMENT_LIMIT,
     UPLOAD_LIMIT,
@@ -19,10 +19,11 @@ from intake_support import (
     start_intake,
     xml_of,
 )
-
 from tipline.ncmec.schema import load_schema, to_xml_bytes
 from tipline.pipeline.models import PipelineJob
 from tipline.reports.models import Report
+
+from factories import png_bytes, report_doc, report_xml
 
 SECRET = "tipline-test-secret-4c1f9e"
 
@@ -176,8 +177,11 @@ def test_fileinfo_schema_violations(intake: Intake) -> None:
                                   {"id": "\u0663"}], ids=str)
 def test_form_id_must_be_a_number(intake: Intake, path: str, form: dict[str, str]) -> None:
     files = {"file": ("a.png", png_bytes(seed=4), "image/png")} if path == "upload" else None
-    refused(intake, lambda: intake.http.post(f"{intake.ispws}/{path}", data=form, files=files,
-                                             auth=intake.a), 400, 4000)
+    response = refused(intake, lambda: intake.http.post(
+        f"{intake.ispws}/{path}", data=form, files=files, auth=intake.a), 400, 4000)
+    if path == "finish":
+        assert xml_of(response).tag == "reportDoneResponse"
+        assert xml_of(response).findtext("reportId") == "0"
 
 
 def test_upload_without_a_file(intake: Intake) -> None:
@@ -264,7 +268,7 @@ def test_report_of_another_reporter_does_not_exist(intake: Intake) -> None:
 
 def test_unknown_file_in_fileinfo(intake: Intake) -> None:
     report_id, _ = open_report(intake, files=1)
-    other_report, other_files = open_report(intake, files=1)
+    _, other_files = open_report(intake, files=1)
     for file_id in ("0" * 32, other_files[0]):  # a file of another report is not in this one
         refused(intake, lambda f=file_id: intake.post_xml("fileinfo", details_xml(report_id, f)),
                 404, 5002)
@@ -291,7 +295,12 @@ def test_finished_report_is_closed(intake: Intake) -> None:
     refused(intake, lambda: intake.post_xml("fileinfo", details_xml(report_id, file_ids[0])),
             409, 5102)
     refused(intake, lambda: intake.form("retract", report_id), 409, 5102)
-    refused(intake, lambda: intake.form("finish", report_id), 409, 5102)
+    again = refused(intake, lambda: intake.form("finish", report_id), 409, 5102)
+    # Clients parse every answer to /finish as a reportDoneResponse.
+    root = xml_of(again)
+    intake.state.schema.validate(root)
+    assert root.tag == "reportDoneResponse" and root.findtext("reportId") == str(report_id)
+    assert "finished" in again.headers["X-Tipline-Error"]
 
 
 # -- values the schema allows but the database columns would not hold ------------------------

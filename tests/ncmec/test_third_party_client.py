@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factories import png_bytes
-from intake_support import Intake, start_intake
 from sqlalchemy import select
 
+from intake_support import Intake, start_intake
 from tipline.pipeline.models import PipelineJob
 from tipline.reports.models import FileSignal, RawDocument, Report, ReportFile
+
+from factories import png_bytes
 
 CLIENT = "ncmec-cybertip==0.1.1"
 PYTHON_313 = os.environ.get("TIPLINE_TEST_PYTHON313", "/root/.pyenv/versions/3.13.0/bin/python3")

@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from tipline.ncmec.schema import load_schema, to_xml_bytes
 from tipline.synthetic import VARIANT_KINDS, generate, to_jpeg, variants
 
 Api = Literal["ncmec", "json"]
@@ -201,8 +202,6 @@ def _valid(index: int, rng: random.Random, images: _Images, pool: int, seen: set
 
 
 def _malformed(kind: str, api: Api, code: int, label: str, base: ReportSpec) -> ReportSpec:
-    from tipline.ncmec.schema import load_schema, to_xml_bytes
-
     reporter = base.reporter if base.reporter.api == api else REPORTERS[0]
     spec = replace(base, api=api, reporter=reporter, label=label, expect_code=code)
     assert base.document is not None

@@ -22,11 +22,6 @@ class EvidenceTooLarge(ValueError):
         self.limit = limit
 
 
-class EvidenceEmpty(ValueError):
-    def __init__(self) -> None:
-        super().__init__("the file is empty")
-
-
 @dataclass(frozen=True)
 class StoredEvidence:
     sha256: str
@@ -49,8 +44,6 @@ def store_upload(store: EvidenceStore, source: BinaryIO, limit: int) -> StoredEv
             for digest in (md5, sha1, sha256):
                 digest.update(chunk)
             spool.write(chunk)
-        if size == 0:  # refused before sealing, so no file is kept for it
-            raise EvidenceEmpty()
         spool.seek(0)
         address = sha256.hexdigest()
         created = store.put(address, spool)

@@ -34,8 +34,8 @@ def record_facts(session: Session, report_id: int, _prepared: object) -> None:
     for file_id, fact in rows:
         if isinstance(fact, IpFact):
             session.add(IpEvent(report_id=report_id, file_id=file_id, role=fact.role,
-                                ip=fit(fact.ip, IpEvent, "ip") or "", event_name=fact.event_name, at=fact.at,
-                                possible_proxy=fact.possible_proxy, port=fact.port))
+                                ip=fit(fact.ip, IpEvent, "ip") or "", event_name=fact.event_name,
+                                at=fact.at, possible_proxy=fact.possible_proxy, port=fact.port))
         else:
             session.add(Identifier(report_id=report_id, file_id=file_id, role=fact.role,
                                    kind=fact.kind,

@@ -13,12 +13,7 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 
 from tipline.audit.service import Actor
-from tipline.evidence.service import (
-    EvidenceEmpty,
-    EvidenceTooLarge,
-    StoredEvidence,
-    store_upload,
-)
+from tipline.evidence.service import EvidenceTooLarge, StoredEvidence, store_upload
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, service
 from tipline.reports.quality import Quality
@@ -65,12 +60,14 @@ def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, sou
            upload_name: str | None, content_type: str | None, actor: Actor) -> Uploaded:
     with state.db.sessions() as session:
         service.require_open(service.get_report(session, reporter.id, report_id))
+    # Refused before it is stored: sealing it first would leave an evidence file behind.
+    if not source.read(1):
+        raise errors.MalformedFile("the uploaded file is empty")
+    source.seek(0)
     try:
         stored = store_upload(state.evidence, source, state.settings.max_upload_bytes)
     except EvidenceTooLarge as exc:
         raise errors.PayloadTooLarge(str(exc)) from exc
-    except EvidenceEmpty as exc:
-        raise errors.MalformedFile("the uploaded file is empty") from exc
     with state.db.transaction() as session:
         report = service.get_report(session, reporter.id, report_id, for_update=True)
         reported = service.attach_file(session, report, stored, upload_name, content_type,

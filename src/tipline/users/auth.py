@@ -1,0 +1,83 @@
+"""FastAPI dependencies for staff routes: `current_user` and `require_role(*roles)`.
+
+Usage::
+
+    @router.get("/api/v1/cases/{case_id}")
+    async def get_case(case_id: int, user: StaffUser = Depends(current_user)) -> ...
+
+    @router.post("/api/v1/...", dependencies=[Depends(require_role("supervisor", "admin"))])
+
+Staff authenticate with HTTP basic, like reporters, against the `users` table; a reporter's
+credentials are not a staff login.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, Request
+
+from tipline.audit.service import Actor
+from tipline.http import AuthenticationRequired, basic_credentials, in_thread
+from tipline.state import AppState
+from tipline.users.service import StaffCredentialCache, StaffUser, authenticate
+
+__all__ = ["Forbidden", "StaffUser", "current_user", "require_role", "staff_actor"]
+
+_cache_lock = threading.Lock()
+
+
+class Forbidden(Exception):
+    """Authenticated, but not allowed to do this (HTTP 403)."""
+
+
+def _staff_cache(request: Request) -> StaffCredentialCache:
+    # Kept on the FastAPI app (one per process and app), created on first use so the shared
+    # AppState does not have to know about staff users.
+    app_state = request.app.state
+    with _cache_lock:
+        cache: StaffCredentialCache | None = getattr(app_state, "staff_credentials", None)
+        if cache is None:
+            state: AppState = app_state.tipline
+            cache = StaffCredentialCache(state.settings.auth_cache_seconds)
+            app_state.staff_credentials = cache
+    return cache
+
+
+async def current_user(request: Request) -> StaffUser:
+    """The staff user behind the request's HTTP basic credentials, or 401."""
+    state: AppState = request.app.state.tipline
+    credentials = basic_credentials(request)
+    if credentials is None:
+        raise AuthenticationRequired("send HTTP basic credentials of a staff user")
+    cache = _staff_cache(request)
+    cached = cache.get(*credentials)
+    if cached:
+        return cached
+
+    def check() -> StaffUser | None:
+        with state.db.sessions() as session:
+            return authenticate(session, *credentials, cache)
+
+    user: StaffUser | None = await in_thread(check)
+    if user is None:
+        raise AuthenticationRequired("the username or password is wrong")
+    return user
+
+
+def require_role(*roles: str) -> Callable[..., Awaitable[StaffUser]]:
+    """A dependency that returns the current user when their role is one of `roles`, else 403."""
+    allowed = frozenset(roles)
+
+    async def dependency(user: StaffUser = Depends(current_user)) -> StaffUser:
+        if user.role not in allowed:
+            raise Forbidden(f"role {user.role!r} may not do this; needs one of "
+                            f"{', '.join(sorted(allowed))}")
+        return user
+
+    return dependency
+
+
+def staff_actor(user: StaffUser, request: Request) -> Actor:
+    return user.actor(request.client.host if request.client else None)

@@ -1,0 +1,58 @@
+"""`tipline users ...`: staff accounts."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tipline.audit.service import Actor
+from tipline.db import Database
+from tipline.settings import Settings
+from tipline.users.models import ROLES
+
+app = typer.Typer(help="Staff users: analysts, supervisors, administrators.", no_args_is_help=True)
+console = Console()
+CLI = Actor("cli")
+
+
+@app.command("add")
+def users_add(
+    username: str = typer.Argument(..., help="Login."),
+    role: str = typer.Option(..., help=f"One of {', '.join(ROLES)}."),
+    organisation: str = typer.Option(..., help="The user's organisation."),
+    jurisdiction: str = typer.Option(..., help="ISO 3166 alpha-2 code where the user acts."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, help="At least 14 chars."),
+    name: str = typer.Option("", help="Display name (default: the username)."),
+) -> None:
+    """Create a staff user; the password is stored as an scrypt hash."""
+    from tipline.users.schemas import UserCreate
+    from tipline.users.service import create_user
+
+    db = Database(Settings().resolved_database_url)
+    try:
+        data = UserCreate(username=username, name=name, role=role, organisation=organisation,
+                          jurisdiction=jurisdiction, password=password)
+        with db.transaction() as session:
+            user = create_user(session, data, CLI)
+            console.print(f"user {user.id} {username!r} created ({role}, {user.jurisdiction})")
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        db.dispose()
+
+
+@app.command("list")
+def users_list() -> None:
+    """List staff users."""
+    from tipline.users.store import all_users
+
+    db = Database(Settings().resolved_database_url)
+    table = Table("id", "username", "role", "organisation", "jurisdiction", "active")
+    with db.sessions() as session:
+        for u in all_users(session):
+            table.add_row(str(u.id), u.username, u.role, u.organisation, u.jurisdiction,
+                          "yes" if u.active else "no")
+    console.print(table)
+    db.dispose()

@@ -1,0 +1,113 @@
+"""Staff users: creation and authentication. Never commits (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from tipline.audit.service import Actor, record
+from tipline.reporters.rules import hash_password, verify_password
+from tipline.users import rules, store
+from tipline.users.models import User
+from tipline.users.schemas import UserCreate
+
+
+class UserExists(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    """An authenticated staff user: what routes need, detached from any session."""
+
+    id: int
+    username: str
+    role: str
+    organisation: str
+    jurisdiction: str
+
+    @property
+    def actor_name(self) -> str:
+        return f"user:{self.id}"
+
+    def actor(self, remote_addr: str | None = None) -> Actor:
+        return Actor(self.actor_name, remote_addr)
+
+
+def staff_user(user: User) -> StaffUser:
+    return StaffUser(user.id, user.username, user.role, user.organisation, user.jurisdiction)
+
+
+def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
+    rules.check_role(data.role)
+    rules.check_new_password(data.password)
+    jurisdiction = rules.check_jurisdiction(data.jurisdiction)
+    if store.by_username(session, data.username):
+        raise UserExists(f"a user named {data.username!r} exists")
+    user = User(
+        username=data.username, name=data.name or data.username,
+        password_hash=hash_password(data.password), role=data.role,
+        organisation=data.organisation, jurisdiction=jurisdiction,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.create", "user", user.id, username=data.username,
+           role=data.role, jurisdiction=jurisdiction)
+    return user
+
+
+class StaffCredentialCache:
+    """Recently verified staff credentials, so each API call does not pay for scrypt.
+
+    Keys are an HMAC of username and password under a per-process secret (the cache never holds
+    a password, and a changed password misses it). Entries expire after `ttl_seconds`, which
+    bounds how long a deactivated user or changed role keeps working in this process.
+    """
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl = ttl_seconds
+        self._secret = secrets.token_bytes(32)
+        self._entries: dict[bytes, tuple[float, StaffUser]] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, username: str, password: str) -> bytes:
+        return hmac.new(self._secret, f"{username}\0{password}".encode(), hashlib.sha256).digest()
+
+    def get(self, username: str, password: str) -> StaffUser | None:
+        key = self._key(username, password)
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def put(self, username: str, password: str, user: StaffUser) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[self._key(username, password)] = (time.monotonic() + self.ttl, user)
+
+
+def authenticate(session: Session, username: str, password: str,
+                 cache: StaffCredentialCache) -> StaffUser | None:
+    cached = cache.get(username, password)
+    if cached:
+        return cached
+    user = store.by_username(session, username)
+    if user is None or not user.active:
+        verify_password(password, _DUMMY_HASH)  # same cost, so usernames cannot be probed
+        return None
+    if not verify_password(password, user.password_hash):
+        return None
+    found = staff_user(user)
+    cache.put(username, password, found)
+    return found
+
+
+_DUMMY_HASH = hash_password("not-a-real-staff-password-for-timing")
