@@ -37,22 +37,26 @@ def _min_dist(query: np.ndarray, bank: np.ndarray) -> int:
     return int(_POPCOUNT[query[:, None, :] ^ bank[None, :, :]].sum(axis=2).min())
 
 
-def _cross_matches(queries: list[np.ndarray], banks: list[np.ndarray]) -> int:
-    """Number of ordered pairs (i, j), i != j, where query set i matches bank set j."""
+def _cross_matches(queries: list[np.ndarray], banks: list[np.ndarray]) -> tuple[int, int]:
+    """(ordered pairs (i, j), i != j, where query set i matches bank set j; the smallest
+    distance between any unrelated query and bank hash, i.e. the safety margin)."""
     q_all = np.concatenate(queries)
     q_owner = np.repeat(np.arange(len(queries)), [len(q) for q in queries])
     b_all = np.concatenate(banks)
     b_owner = np.repeat(np.arange(len(banks)), [len(b) for b in banks])
     hits: set[tuple[int, int]] = set()
+    closest = 256
     for start in range(0, len(q_all), 64):  # chunked to bound memory
         d = _POPCOUNT[q_all[start : start + 64, None, :] ^ b_all[None, :, :]].sum(axis=2)
+        unrelated = q_owner[start : start + 64, None] != b_owner[None, :]
+        closest = min(closest, int(d[unrelated].min()))
         qi, bi = np.nonzero(d <= MATCH_DISTANCE)
         hits.update(
             (int(q_owner[start + a]), int(b_owner[b]))
             for a, b in zip(qi, bi, strict=True)
             if q_owner[start + a] != b_owner[b]
         )
-    return len(hits)
+    return len(hits), closest
 
 
 def run(n_images: int = 300, size: tuple[int, int] = (640, 480)) -> dict[str, object]:
@@ -81,13 +85,17 @@ def run(n_images: int = 300, size: tuple[int, int] = (640, 480)) -> dict[str, ob
             if _min_dist(_to_matrix([h for _, h in query_hashes(data)]), rb) <= MATCH_DISTANCE:
                 recall_robust[kind] += 1
     pairs = n_images * (n_images - 1)
+    fp_plain, near_plain = _cross_matches(plain_q, plain_bank)
+    fp_robust, near_robust = _cross_matches(robust_q, robust_bank)
     return {
         "n_images": n_images,
         "size": size,
         "recall_plain": {k: v / n_images for k, v in recall_plain.items()},
         "recall_robust": {k: v / n_images for k, v in recall_robust.items()},
-        "false_pairs_plain": _cross_matches(plain_q, plain_bank),
-        "false_pairs_robust": _cross_matches(robust_q, robust_bank),
+        "false_pairs_plain": fp_plain,
+        "false_pairs_robust": fp_robust,
+        "closest_unrelated_plain": near_plain,
+        "closest_unrelated_robust": near_robust,
         "ordered_pairs": pairs,
         "mean_bank_hashes": float(np.mean(bank_sizes)),
         "seconds": time.perf_counter() - t0,
@@ -107,6 +115,8 @@ def _print(res: dict[str, object]) -> None:
           f"{res['ordered_pairs']}, mean stored hashes per entry: {res['mean_bank_hashes']:.1f}")
     print(f"false matching pairs (<= {MATCH_DISTANCE}): plain {res['false_pairs_plain']}, "
           f"robust {res['false_pairs_robust']}")
+    print(f"closest unrelated hashes: plain {res['closest_unrelated_plain']}, "
+          f"robust {res['closest_unrelated_robust']} bits")
     print(f"took {res['seconds']:.0f} s")
 
 

@@ -8,9 +8,6 @@ instead of relying on an empty database.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,20 +24,8 @@ from tipline.state import AppState, build_state
 TESTS = Path(__file__).resolve().parent
 
 
-def _root_conftest() -> types.ModuleType:
-    """tests/conftest.py as a module. Conftests outside packages are all named `conftest`, so
-    `import conftest` may give another directory's; fall back to loading it by path."""
-    loaded = sys.modules.get("conftest")
-    if loaded is not None and Path(loaded.__file__ or "").resolve() == TESTS / "conftest.py":
-        return loaded
-    spec = importlib.util.spec_from_file_location("_tipline_root_conftest", TESTS / "conftest.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+import support as root  # noqa: E402
 
-
-root = _root_conftest()
 PASSWORD: str = root.PASSWORD
 add_reporter = root.add_reporter
 make_settings = root.make_settings

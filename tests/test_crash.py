@@ -35,8 +35,8 @@ from tipline.reporters.schemas import ReporterCreate
 from tipline.reporters.service import create_reporter
 from tipline.reports.models import FileSignal, Report, ReportFile
 
-from conftest import PASSWORD, free_port
 from factories import png_bytes, report_xml
+from support import PASSWORD, free_port
 
 CLIENTS = 3
 FILES = 2
@@ -138,7 +138,7 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
         "TIPLINE_WORKER_POLL_SECONDS": "0.05",
     }
     if database == "postgresql":
-        from conftest import _truncate
+        from support import _truncate
 
         url = request.getfixturevalue("postgres_url")
         _truncate(url)

@@ -12,7 +12,7 @@ from rich.console import Console
 from tipline.demo.runner import run_demo
 from tipline.demo.server import port_is_free
 
-from conftest import free_port, make_settings
+from support import free_port, make_settings
 
 
 @pytest.mark.slow

@@ -28,7 +28,10 @@ def _cases() -> list[tuple[str, bytes]]:
             (f"{size}-grey-png", to_png(img.convert("L"))),
             (f"{size}-grey-jpeg", to_jpeg(img.convert("L"))),
             (f"{size}-rgba-png", to_png(img.convert("RGBA"))),
+            (f"{size}-la-png", to_png(img.convert("LA"))),
         ]
+    grey16 = np.asarray(generate(7, (120, 90)).convert("L")).astype(np.uint16) * 257
+    out.append(("i16-png", to_png(Image.fromarray(grey16))))
     return out
 
 

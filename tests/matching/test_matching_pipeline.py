@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 
 import httpx
-from conftest import LiveServer
-from factories import file_doc, report_doc
 from sqlalchemy import select
 
 from tipline.audit.service import Actor
@@ -19,6 +17,9 @@ from tipline.client import JsonClient
 from tipline.matching.models import FileMatch
 from tipline.state import AppState
 from tipline.synthetic.images import generate, to_jpeg, variants
+
+from factories import file_doc, report_doc
+from support import LiveServer
 
 ACTOR = Actor("test")
 
@@ -80,7 +81,7 @@ def test_exact_match_and_negative_bank(server: LiveServer, reporter: tuple[str, 
     add_media_to_bank(state, "benign", data, kind="negative")
     report_id = submit(server, reporter, {"a.jpg": data})
     [rows] = matches_of(state, report_id).values()
-    positive = [m for m in rows if not m.suppressed_by is None or m.suppressed]
+    positive = [m for m in rows if m.suppressed_by is not None or m.suppressed]
     assert positive and all(m.suppressed_by == "benign" for m in positive)
     assert any(m.signal_type in ("md5", "sha256") and m.distance == 0 for m in rows)
 

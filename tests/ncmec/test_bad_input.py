@@ -10,6 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tipline.ncmec.schema import load_schema, to_xml_bytes
+from tipline.pipeline.models import PipelineJob
+from tipline.reports.models import Report
+
+from factories import png_bytes, report_doc, report_xml
 from intake_support import (
     DOCUMENT_LIMIT,
     UPLOAD_LIMIT,
@@ -19,11 +24,6 @@ from intake_support import (
     start_intake,
     xml_of,
 )
-from tipline.ncmec.schema import load_schema, to_xml_bytes
-from tipline.pipeline.models import PipelineJob
-from tipline.reports.models import Report
-
-from factories import png_bytes, report_doc, report_xml
 
 SECRET = "tipline-test-secret-4c1f9e"
 

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from intake_support import Intake, code_of, details_xml, start_intake, xml_of
 from tipline.audit.models import AuditEvent
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report
 
 from factories import png_bytes, report_doc, report_xml
+from intake_support import Intake, code_of, details_xml, start_intake, xml_of
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

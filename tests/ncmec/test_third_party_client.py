@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake_support import Intake, start_intake
 from tipline.pipeline.models import PipelineJob
 from tipline.reports.models import FileSignal, RawDocument, Report, ReportFile
 
 from factories import png_bytes
+from intake_support import Intake, start_intake
 
 CLIENT = "ncmec-cybertip==0.1.1"
 PYTHON_313 = os.environ.get("TIPLINE_TEST_PYTHON313", "/root/.pyenv/versions/3.13.0/bin/python3")

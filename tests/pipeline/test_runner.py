@@ -32,8 +32,8 @@ from tipline.reports.models import FileSignal, Identifier, ReportFile
 from tipline.reports.service import Document
 from tipline.state import AppState, build_state
 
-from conftest import PASSWORD, add_reporter, make_settings
 from factories import png_bytes, report_xml
+from support import PASSWORD, add_reporter, make_settings
 
 ACTOR = Actor("test")
 CRYPTO = ("md5", "sha1", "sha256")
@@ -273,7 +273,7 @@ WORKERS = 3
 
 @pytest.fixture
 def pg_url(postgres_url: str) -> str:
-    from conftest import _truncate
+    from support import _truncate
 
     _truncate(postgres_url)
     return postgres_url

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from intake_support import Intake, code_of, details_xml, json_error, start_intake
 from tipline.audit.models import AuditEvent
 from tipline.reports.models import Report, ReportFile
 
 from factories import file_doc, png_bytes, report_doc, report_xml
+from intake_support import Intake, code_of, details_xml, json_error, start_intake
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

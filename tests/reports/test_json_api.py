@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from intake_support import DOCUMENT_LIMIT, Intake, json_error, start_intake
 from tipline.reports.models import RawDocument, Report, ReportFile
 
 from factories import file_doc, png_bytes, report_doc, report_xml
+from intake_support import DOCUMENT_LIMIT, Intake, json_error, start_intake
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

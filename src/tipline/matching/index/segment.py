@@ -172,7 +172,10 @@ class Segment:
     def open(cls, root: Path, name: str, dead_file: str | None, mmap: bool) -> Segment:
         seg_dir = root / name
         meta = json.loads((seg_dir / "meta.json").read_text())
-        mode = "r" if mmap else None
+        # "c" (private copy-on-write) maps the files without reading them but yields
+        # writable arrays, so numba reuses the kernels compiled for in-memory arrays
+        # instead of compiling read-only variants. Nothing ever writes to them.
+        mode = "c" if mmap else None
         arrays = {f: np.load(seg_dir / f"{f}.npy", mmap_mode=mode) for f in _ARRAYS}
         n = int(meta["n"])
         if dead_file is None:

@@ -1,0 +1,101 @@
+"""Test helpers shared by every test directory (imported as `support`; conftest modules are
+all named `conftest`, so helpers there would be ambiguous)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy import create_engine, text
+
+from tipline.app import create_app
+from tipline.audit.service import Actor
+from tipline.db import Base
+from tipline.reporters.schemas import ReporterCreate
+from tipline.reporters.service import create_reporter
+from tipline.settings import Settings
+from tipline.state import AppState
+
+PG_ADMIN_URL = os.environ.get(
+    "TIPLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct-horse-battery-staple"
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def make_settings(db_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "data_dir": data_dir,
+        "database_url": db_url,
+        "evidence_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "secret_key": secrets.token_urlsafe(32),
+        "run_pipeline_in_server": True,
+        "worker_poll_seconds": 0.05,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def add_reporter(state: AppState, username: str, name: str | None = None,
+                 country: str | None = "US") -> tuple[str, str]:
+    with state.db.transaction() as session:
+        create_reporter(session, ReporterCreate(
+            name=name or f"Org {username}", username=username, password=PASSWORD,
+            country=country), Actor("test"))
+    return username, PASSWORD
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """tipline served by uvicorn on a loopback port, in a thread of the test process."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(state=state), host="127.0.0.1", port=self.port,
+                                log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def wait_processed(self, report_id: int, timeout: float = 30) -> None:
+        from tipline.pipeline.models import PipelineJob
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.state.db.sessions() as session:
+                job = session.get(PipelineJob, report_id)
+                if job is not None and job.status in ("done", "failed"):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"report {report_id} was not processed in {timeout}s")
