@@ -314,7 +314,7 @@ def update_docs(section: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reports", type=int, default=1000, help="measured reports per run")
+    parser.add_argument("--reports", type=int, default=300, help="measured reports per run")
     parser.add_argument("--concurrency", type=int, default=12, help="reports in flight")
     parser.add_argument("--workers", type=int, default=2,
                         help="uvicorn processes on PostgreSQL (SQLite always uses one)")

@@ -111,12 +111,18 @@ def _print(res: dict[str, object]) -> None:
     for kind in VARIANT_KINDS:
         print(f"| {kind} | {rp[kind]:.1%} | {rr[kind]:.1%} |")
     print()
-    print(f"images: {res['n_images']} at {res['size']}, ordered unrelated pairs: "
-          f"{res['ordered_pairs']}, mean stored hashes per entry: {res['mean_bank_hashes']:.1f}")
-    print(f"false matching pairs (<= {MATCH_DISTANCE}): plain {res['false_pairs_plain']}, "
-          f"robust {res['false_pairs_robust']}")
-    print(f"closest unrelated hashes: plain {res['closest_unrelated_plain']}, "
-          f"robust {res['closest_unrelated_robust']} bits")
+    print(
+        f"images: {res['n_images']} at {res['size']}, ordered unrelated pairs: "
+        f"{res['ordered_pairs']}, mean stored hashes per entry: {res['mean_bank_hashes']:.1f}"
+    )
+    print(
+        f"false matching pairs (<= {MATCH_DISTANCE}): plain {res['false_pairs_plain']}, "
+        f"robust {res['false_pairs_robust']}"
+    )
+    print(
+        f"closest unrelated hashes: plain {res['closest_unrelated_plain']}, "
+        f"robust {res['closest_unrelated_robust']} bits"
+    )
     print(f"took {res['seconds']:.0f} s")
 
 

@@ -30,13 +30,13 @@ from tipline.client import ApiError, NcmecClient, file_details_xml
 from tipline.db import Database
 from tipline.evidence.store import LocalEvidenceStore
 from tipline.pipeline.models import PipelineJob, StageRun
-from tipline.pipeline.stages import build_stages
 from tipline.reporters.schemas import ReporterCreate
 from tipline.reporters.service import create_reporter
 from tipline.reports.models import FileSignal, Report, ReportFile
+from tipline.state import build_state
 
 from factories import png_bytes, report_xml
-from support import PASSWORD, free_port
+from support import PASSWORD, free_port, make_settings
 
 CLIENTS = 3
 FILES = 2
@@ -157,7 +157,7 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
     traffic = Traffic()
     threads = [threading.Thread(target=reporter_loop, args=(server.url, traffic), daemon=True)
                for _ in range(CLIENTS)]
-    kill_after = rng.randint(8, 20)
+    kill_after = rng.randint(5, 15)
     try:
         server.start()
         for thread in threads:
@@ -200,6 +200,16 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
         server.stop()
 
 
+def stage_names(url: str, evidence: LocalEvidenceStore) -> list[str]:
+    """The pipeline's stages, in order, as the server builds them."""
+    key = base64.b64encode(evidence._key).decode()
+    state = build_state(make_settings(url, evidence.root.parent, evidence_key=key))
+    try:
+        return list(state.runner.order)
+    finally:
+        state.db.dispose()
+
+
 def decrypted_sha256(evidence: LocalEvidenceStore, address: str) -> str:
     digest = hashlib.sha256()
     for chunk in evidence.open(address):
@@ -220,7 +230,7 @@ def check_store(db: Database, evidence: LocalEvidenceStore, acked: set[int],
                           for s in session.scalars(select(FileSignal)))
 
     assert acked, context
-    stages = [stage.name for stage in build_stages(db, evidence)]
+    stages = stage_names(db.url, evidence)
     assert acked <= set(reports), f"acknowledged reports lost: {acked - set(reports)} ({context})"
     for report_id, report in reports.items():
         own = files.get(report_id, [])

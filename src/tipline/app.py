@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from tipline import __version__
+from tipline.classification import api as classification_api
 from tipline.http import AuthenticationRequired, BodyLimitMiddleware, BodyTooLarge
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
@@ -22,6 +23,7 @@ from tipline.reports import api as reports_api
 from tipline.reports.errors import ReportError
 from tipline.settings import Settings
 from tipline.state import AppState, build_state
+from tipline.triage import api as triage_api
 from tipline.users.auth import Forbidden
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(ncmec_api.router)
     app.include_router(reports_api.router)
     app.include_router(matching_api.router)
+    app.include_router(classification_api.router)
+    app.include_router(triage_api.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

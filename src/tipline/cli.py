@@ -15,6 +15,7 @@ from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.db import Database
 from tipline.settings import Settings
+from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
 app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True)
@@ -25,6 +26,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(banks_cli.app, name="banks")
 app.add_typer(reporters_app, name="reporters")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(triage_cli.app, name="triage")
+app.command("worklist")(triage_cli.worklist)
 console = Console()
 CLI = Actor("cli")
 

@@ -11,7 +11,7 @@ from tipline.banks.models import (
 )
 from tipline.cases.models import Case, CaseEvent, CasePriority, CaseReport
 from tipline.classification.models import LegalAuthority, MediaFact
-from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.clusters.models import ClusterEvent, ClusterMember, MediaCluster
 from tipline.db import Base
 from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
@@ -29,6 +29,7 @@ __all__ = [
     "CaseEvent",
     "CasePriority",
     "CaseReport",
+    "ClusterEvent",
     "ClusterMember",
     "FileMatch",
     "FileSignal",

@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         300.0, ge=0, description="How long verified credentials are remembered in memory."
     )
+    case_ip_window_hours: float = Field(
+        24.0, gt=0, description="Two reports' uses of one IP address link them into a case "
+        "only when this close in time (hours).",
+    )
+    case_shared_ip_accounts: int = Field(
+        5, ge=1, description="An IP address used by more distinct accounts than this within "
+        "the window is shared (carrier-grade NAT) and links nobody.",
+    )
+    triage_policy_path: Path | None = Field(
+        None, description="Triage policy TOML file; empty means the shipped default policy."
+    )
 
     @field_validator("evidence_key")
     @classmethod

@@ -45,7 +45,7 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
     evidence = evidence_store_for(settings)
     index = LiveIndex(db, settings.data_dir / "index")
     runner = PipelineRunner(
-        db, build_stages(db, evidence, index), lease_seconds=settings.stage_lease_seconds,
+        db, build_stages(db, evidence, index, settings), lease_seconds=settings.stage_lease_seconds,
         max_attempts=settings.stage_max_attempts, worker=worker,
     )
     return AppState(

@@ -57,9 +57,15 @@ def _png_header_only(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     chunk = b"IHDR" + ihdr
     idat = b"IDAT" + zlib.compress(b"\x00" * 64)
-    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk
-            + struct.pack(">I", zlib.crc32(chunk)) + struct.pack(">I", len(idat) - 4) + idat
-            + struct.pack(">I", zlib.crc32(idat)))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + struct.pack(">I", len(idat) - 4)
+        + idat
+        + struct.pack(">I", zlib.crc32(idat))
+    )
 
 
 def test_decompression_bomb_header_rejected_before_decoding() -> None:

@@ -17,9 +17,10 @@ def test_images_detected_by_content(fmt: str) -> None:
     assert media_kind(data) == "image"
 
 
-@pytest.mark.parametrize(("container", "demuxer"), [("mp4", "mov,mp4,m4a,3gp,3g2,mj2"),
-                                                    ("matroska", "matroska,webm"),
-                                                    ("avi", "avi")])
+@pytest.mark.parametrize(
+    ("container", "demuxer"),
+    [("mp4", "mov,mp4,m4a,3gp,3g2,mj2"), ("matroska", "matroska,webm"), ("avi", "avi")],
+)
 def test_videos_detected(container: str, demuxer: str) -> None:
     data = make_video(1, seconds=0.5, size=(64, 48), container=container)
     assert sniff_video_format(data) == demuxer

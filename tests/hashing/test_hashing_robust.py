@@ -13,8 +13,9 @@ from tipline.hashing.robust import (
 from tipline.synthetic import generate, to_jpeg, variants
 
 
-def _framed(img: Image.Image, left: int, top: int, right: int, bottom: int,
-            colour: tuple[int, int, int]) -> Image.Image:
+def _framed(
+    img: Image.Image, left: int, top: int, right: int, bottom: int, colour: tuple[int, int, int]
+) -> Image.Image:
     w, h = img.size
     out = Image.new("RGB", (w + left + right, h + top + bottom), colour)
     out.paste(img, (left, top))
@@ -23,10 +24,12 @@ def _framed(img: Image.Image, left: int, top: int, right: int, bottom: int,
 
 @pytest.mark.parametrize(
     ("pads", "colour"),
-    [((0, 40, 0, 40), (0, 0, 0)),  # letterbox
-     ((50, 0, 50, 0), (0, 0, 0)),  # pillarbox
-     ((20, 30, 10, 25), (255, 255, 255)),  # uneven white frame
-     ((12, 12, 12, 12), (40, 90, 200))],  # coloured frame
+    [
+        ((0, 40, 0, 40), (0, 0, 0)),  # letterbox
+        ((50, 0, 50, 0), (0, 0, 0)),  # pillarbox
+        ((20, 30, 10, 25), (255, 255, 255)),  # uneven white frame
+        ((12, 12, 12, 12), (40, 90, 200)),
+    ],  # coloured frame
 )
 def test_strip_recovers_content_even_after_jpeg(
     photo: Image.Image, pads: tuple[int, int, int, int], colour: tuple[int, int, int]
@@ -72,8 +75,18 @@ def test_edited_copies_match_their_entry(seed: int) -> None:
     img = generate(seed, (480, 360))
     bank = augmentation_hashes(to_jpeg(img))
     copies = variants(img, seed)
-    for kind in ("resized_50", "jpeg_q30", "border", "letterbox", "crop_3pct",
-                 "crop_8pct_one_side", "rot90", "rot180", "rot270", "mirror"):
+    for kind in (
+        "resized_50",
+        "jpeg_q30",
+        "border",
+        "letterbox",
+        "crop_3pct",
+        "crop_8pct_one_side",
+        "rot90",
+        "rot180",
+        "rot270",
+        "mirror",
+    ):
         assert _matches(copies[kind], bank), kind
 
 

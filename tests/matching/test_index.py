@@ -22,7 +22,8 @@ def brute(ids: np.ndarray, hashes: np.ndarray, queries: np.ndarray, r: int) -> l
     out = []
     for d in dist:
         rows = np.nonzero(d <= r)[0]
-        out.append(sorted(zip(ids[rows].tolist(), d[rows].tolist()), key=lambda x: (x[1], x[0])))
+        hits = zip(ids[rows].tolist(), d[rows].tolist(), strict=True)
+        out.append(sorted(hits, key=lambda x: (x[1], x[0])))
     return out
 
 
@@ -59,7 +60,7 @@ def test_hex_round_trip_matches_pytx_format() -> None:
     img = np.stack([(x * 2) % 256, (y * 3) % 256, (x + y) % 256], axis=2).astype(np.uint8)
     bits, _quality = pdqhash.compute(img)
     # python-threatexchange renders the bit vector MSB-first as 64 lowercase hex chars.
-    pytx_hex = "%064x" % int("".join(str(int(b)) for b in bits), 2)
+    pytx_hex = f"{int(''.join(str(int(b)) for b in bits), 2):064x}"
     raw = hex_to_bytes(pytx_hex)
     assert raw == np.packbits(bits.astype(np.uint8)).tobytes()
     assert bytes_to_hex(raw) == pytx_hex

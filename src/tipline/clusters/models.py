@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.db import Base, UTCDateTime, utcnow
@@ -37,3 +38,18 @@ class ClusterMember(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     joined_by: Mapped[str] = mapped_column(String(60))  # new | sha256 | pdq:<d> | vpdq:<pct>
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClusterEvent(Base):
+    """The history of media clusters, and the ordered log each process's near-duplicate index
+    follows: rows are only written while the clustering lock is held, so ids grow in commit
+    order and "every event after id N" is exact (see `clusters/index.py`)."""
+
+    __tablename__ = "media_cluster_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("media_clusters.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # created | joined | merged | absorbed | known
+    file_id: Mapped[str | None] = mapped_column(String(40))  # the file that joined
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

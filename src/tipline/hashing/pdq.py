@@ -76,8 +76,8 @@ def pack_hashes(hexes: list[str]) -> np.ndarray:
     """Hex hashes to an (n, 4) uint64 matrix, for vectorised distances."""
     if not hexes:
         return np.zeros((0, 4), dtype=np.uint64)
-    return np.frombuffer(bytes.fromhex("".join(hexes)), dtype=">u8").astype(np.uint64).reshape(
-        -1, 4
+    return (
+        np.frombuffer(bytes.fromhex("".join(hexes)), dtype=">u8").astype(np.uint64).reshape(-1, 4)
     )
 
 

@@ -111,11 +111,18 @@ def vpdq_hash(
                 "not an MP4/MOV, WebM/MKV, AVI, FLV, WMV or MPEG video (checked by content)",
             )
         if fmt.startswith("mov") and _bmff_truncated(fh, size):
-            raise MediaError(MediaErrorCode.TRUNCATED, "MP4/MOV file ends inside a box: it was "
-                             "cut short (incomplete upload or copy)")
+            raise MediaError(
+                MediaErrorCode.TRUNCATED,
+                "MP4/MOV file ends inside a box: it was cut short (incomplete upload or copy)",
+            )
         fh.seek(0)
         return _decode_and_hash(
-            fh, fmt, seconds_per_hash, dedupe_distance, max_duration_s, max_frames,
+            fh,
+            fmt,
+            seconds_per_hash,
+            dedupe_distance,
+            max_duration_s,
+            max_frames,
             max_frame_pixels,
         )
     finally:
@@ -123,8 +130,13 @@ def vpdq_hash(
 
 
 def _decode_and_hash(
-    fh: BinaryIO, fmt: str, seconds_per_hash: float, dedupe_distance: int,
-    max_duration_s: float, max_frames: int, max_frame_pixels: int,
+    fh: BinaryIO,
+    fmt: str,
+    seconds_per_hash: float,
+    dedupe_distance: int,
+    max_duration_s: float,
+    max_frames: int,
+    max_frame_pixels: int,
 ) -> list[VpdqFrame]:
     try:
         # The demuxer is pinned to the sniffed format: FFmpeg must not probe others (HLS,
@@ -139,8 +151,10 @@ def _decode_and_hash(
         stream = container.streams.video[0]
         declared = _declared_duration(container, stream)
         if declared is not None and declared > max_duration_s:
-            raise MediaError(MediaErrorCode.TOO_LONG,
-                             f"video lasts {declared:.0f} s; the limit is {max_duration_s:.0f} s")
+            raise MediaError(
+                MediaErrorCode.TOO_LONG,
+                f"video lasts {declared:.0f} s; the limit is {max_duration_s:.0f} s",
+            )
         _check_pixels(stream.codec_context.width, stream.codec_context.height, max_frame_pixels)
         fps = float(stream.average_rate or 25)
         first_t: float | None = None
@@ -177,8 +191,11 @@ def _decode_and_hash(
     if not out:
         raise MediaError(MediaErrorCode.EMPTY, "no decodable video frame")
     if declared is not None and last_t < declared - max(2.0, 0.1 * declared):
-        raise MediaError(MediaErrorCode.TRUNCATED, f"video declares {declared:.1f} s but frames "
-                         f"stop at {last_t:.1f} s: the file was cut short")
+        raise MediaError(
+            MediaErrorCode.TRUNCATED,
+            f"video declares {declared:.1f} s but frames "
+            f"stop at {last_t:.1f} s: the file was cut short",
+        )
     return out
 
 
@@ -201,8 +218,10 @@ def _check_pixels(width: int, height: int, limit: int) -> None:
     if width <= 0 or height <= 0:
         raise MediaError(MediaErrorCode.CORRUPT, f"video declares an empty {width}x{height} frame")
     if width * height > limit:
-        raise MediaError(MediaErrorCode.TOO_MANY_PIXELS,
-                         f"frames are {width}x{height}; the limit is {limit} pixels")
+        raise MediaError(
+            MediaErrorCode.TOO_MANY_PIXELS,
+            f"frames are {width}x{height}; the limit is {limit} pixels",
+        )
 
 
 def _usable(frames: list[VpdqFrame], quality_min: int) -> list[str]:

@@ -8,17 +8,31 @@ Later stages (clustering, classification, triage, routing, delivery) are appende
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
+from tipline.cases import stages as cases
+from tipline.cases.service import LinkPolicy
+from tipline.classification import stages as classification
+from tipline.clusters import stages as clusters
+from tipline.clusters.index import MemberIndex
 from tipline.db import Database
 from tipline.evidence.store import EvidenceStore
 from tipline.matching import stages as matching
 from tipline.matching.service import PdqLookup
 from tipline.pipeline.stage import Stage
 from tipline.reports import stages as reports
+from tipline.settings import Settings
+from tipline.triage import stages as triage
 
 
-def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None) -> list[Stage]:
+def link_policy(settings: Settings) -> LinkPolicy:
+    return LinkPolicy(dt.timedelta(hours=settings.case_ip_window_hours),
+                      settings.case_shared_ip_accounts)
+
+
+def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
+                 settings: Settings | None = None) -> list[Stage]:
     return [
         Stage(
             name="intake",
@@ -42,5 +56,37 @@ def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None)
                         "matches, marking those a negative bank suppresses.",
             prepare=partial(matching.find_matches, db, index),
             apply=matching.record_matches,
+        ),
+        Stage(
+            name="clustering",
+            description="Put every file in a media cluster across all reports: the cluster "
+                        "of an earlier file with the same SHA-256, within PDQ distance 31 "
+                        "(any rotation or mirror) or with >= 80% of its vPDQ frames; a file "
+                        "bridging clusters merges them. A cluster is known material when a "
+                        "member matched a positive bank, else new material.",
+            prepare=partial(clusters.read_files, db),
+            apply=partial(clusters.place_files, MemberIndex()),
+        ),
+        Stage(
+            name="linking",
+            description="Put the report in a case with every earlier report sharing a "
+                        "reported account, email, phone, device, a cluster of new material, "
+                        "or an IP address within the time window (never a proxy or shared "
+                        "address); merge the cases it bridges; recompute the case summary.",
+            apply=partial(cases.link, link_policy(settings or Settings())),
+        ),
+        Stage(
+            name="classification",
+            description="Record, once per file, what its matched bank sources and its "
+                        "reporter say it shows (age band, activity, real/drawn/generated); "
+                        "verdicts per jurisdiction are derived when read, never stored.",
+            apply=classification.record_facts,
+        ),
+        Stage(
+            name="triage",
+            description="Recompute the priority (level, score, reasons) and retention "
+                        "deadline of the report's case from the triage policy, keeping the "
+                        "previous priority.",
+            apply=partial(triage.prioritise, (settings or Settings()).triage_policy_path),
         ),
     ]

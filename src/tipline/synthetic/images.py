@@ -64,7 +64,7 @@ def _gradient(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     t = (np.cos(angle) * xx / w + np.sin(angle) * yy / h + 1.0) / 2.0
     c0, c1 = rng.random(3), rng.random(3)
-    out: np.ndarray = (c0[None, None, :] * (1 - t[..., None]) + c1[None, None, :] * t[..., None])
+    out: np.ndarray = c0[None, None, :] * (1 - t[..., None]) + c1[None, None, :] * t[..., None]
     return out * 255
 
 
@@ -124,8 +124,9 @@ def _draw_text(rng: np.random.Generator, img: Image.Image, lines: int) -> None:
         word = "".join(rng.choice(letters, int(rng.integers(8, 30))))
         size = int(rng.integers(max(8, h // 30), max(9, h // 8)))
         colour = tuple(int(c) for c in rng.integers(0, 256, 3))
-        draw.text((int(rng.integers(0, w)), int(rng.integers(0, h))), word, fill=colour,
-                  font=_font(size))
+        draw.text(
+            (int(rng.integers(0, w)), int(rng.integers(0, h))), word, fill=colour, font=_font(size)
+        )
     for _ in range(lines * 2):  # pen-like strokes
         pts = [(int(rng.integers(0, w)), int(rng.integers(0, h))) for _ in range(4)]
         colour = tuple(int(c) for c in rng.integers(0, 256, 3))
@@ -200,8 +201,14 @@ def _caption(img: Image.Image, seed: int) -> Image.Image:
     draw = ImageDraw.Draw(out)
     w, h = out.size
     words = "".join(rng.choice(np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ  ")), 18))
-    draw.text((w // 20, int(h * 0.82)), words, fill=(255, 255, 255), font=_font(h // 12),
-              stroke_width=max(1, h // 150), stroke_fill=(0, 0, 0))
+    draw.text(
+        (w // 20, int(h * 0.82)),
+        words,
+        fill=(255, 255, 255),
+        font=_font(h // 12),
+        stroke_width=max(1, h // 150),
+        stroke_fill=(0, 0, 0),
+    )
     return out
 
 
@@ -216,8 +223,12 @@ def _watermark(img: Image.Image, seed: int) -> Image.Image:
     x, y = w - 5 * s, h - int(1.5 * s)
     draw.ellipse((x, y, x + s, y + s), fill=(255, 255, 255, 140))
     handle = "@" + "".join(rng.choice(np.array(list("abcdefghijklmnop")), 8))
-    draw.text((x + int(1.2 * s), y + s // 6), handle, fill=(255, 255, 255, 160),
-              font=_font(max(8, s // 2)))
+    draw.text(
+        (x + int(1.2 * s), y + s // 6),
+        handle,
+        fill=(255, 255, 255, 160),
+        font=_font(max(8, s // 2)),
+    )
     return Image.alpha_composite(base, overlay).convert("RGB")
 
 

@@ -21,7 +21,11 @@ DEFAULT_CODEC = "mpeg4"
 
 
 def frames(
-    seed: int, *, seconds: float = 3.0, fps: int = 10, size: tuple[int, int] = (160, 120),
+    seed: int,
+    *,
+    seconds: float = 3.0,
+    fps: int = 10,
+    size: tuple[int, int] = (160, 120),
     scene_seconds: float = 1.0,
 ) -> list[Image.Image]:
     """The RGB frames of the video :func:`make_video` would encode."""
@@ -43,8 +47,12 @@ def frames(
 
 
 def encode(
-    images: list[Image.Image], *, fps: int = 10, codec: str = DEFAULT_CODEC,
-    container: str = "mp4", bit_rate: int | None = None,
+    images: list[Image.Image],
+    *,
+    fps: int = 10,
+    codec: str = DEFAULT_CODEC,
+    container: str = "mp4",
+    bit_rate: int | None = None,
 ) -> bytes:
     """Encode RGB frames into a video file in memory (``container`` is an FFmpeg muxer)."""
     buf = io.BytesIO()
@@ -66,8 +74,14 @@ def encode(
 
 
 def make_video(
-    seed: int, *, seconds: float = 3.0, fps: int = 10, size: tuple[int, int] = (160, 120),
-    codec: str = DEFAULT_CODEC, container: str = "mp4", scene_seconds: float = 1.0,
+    seed: int,
+    *,
+    seconds: float = 3.0,
+    fps: int = 10,
+    size: tuple[int, int] = (160, 120),
+    codec: str = DEFAULT_CODEC,
+    container: str = "mp4",
+    scene_seconds: float = 1.0,
 ) -> bytes:
     """A deterministic benign test video as file bytes (default: 3 s, 10 fps, 160x120 MP4)."""
     images = frames(seed, seconds=seconds, fps=fps, size=size, scene_seconds=scene_seconds)
@@ -75,8 +89,13 @@ def make_video(
 
 
 def transcode(
-    data: bytes, *, size: tuple[int, int] | None = None, fps: int | None = None,
-    codec: str = DEFAULT_CODEC, container: str = "mp4", bit_rate: int = 200_000,
+    data: bytes,
+    *,
+    size: tuple[int, int] | None = None,
+    fps: int | None = None,
+    codec: str = DEFAULT_CODEC,
+    container: str = "mp4",
+    bit_rate: int = 200_000,
 ) -> bytes:
     """Decode ``data`` and re-encode it, optionally resized / at another frame rate: the
     lossy copy a platform or re-poster produces."""

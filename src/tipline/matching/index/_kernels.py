@@ -17,6 +17,8 @@ Results are packed into one int64 per hit: ``row | dist << 24 | query << 33``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -33,8 +35,7 @@ QUERY_SHIFT = 33
 SCAN_WIDTH = 8  # entries examined branch-free per bucket step; arrays carry this padding
 
 
-@intrinsic
-def _ctpop(typingctx, x):  # type: ignore[no-untyped-def]
+def _ctpop_typer(typingctx, x):  # type: ignore[no-untyped-def]
     # LLVM's ctpop lowers to the POPCNT instruction on the host CPU; a SWAR popcount
     # in Python-level numba code is ~3x slower in the verification loop.
     sig = types.uint64(types.uint64)
@@ -45,8 +46,10 @@ def _ctpop(typingctx, x):  # type: ignore[no-untyped-def]
     return sig, codegen
 
 
-@intrinsic
-def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+_ctpop: Any = intrinsic(_ctpop_typer)
+
+
+def _prefetch_typer(typingctx, arr, idx):  # type: ignore[no-untyped-def]
     # Software prefetch (llvm.prefetch): a query touches thousands of random buckets;
     # issuing all their loads before scanning lets the memory system overlap the misses,
     # which made lookups ~1.7x faster than relying on out-of-order execution alone.
@@ -64,6 +67,9 @@ def _prefetch(typingctx, arr, idx):  # type: ignore[no-untyped-def]
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+_prefetch: Any = intrinsic(_prefetch_typer)
 
 
 @njit
@@ -89,7 +95,7 @@ def table_word(h: np.ndarray, row: int, j: int) -> np.uint32:
 
 
 @njit
-def hamming(a: np.ndarray, ra: int, b: np.ndarray, rb: int) -> int:
+def hamming(a: np.ndarray, ra: int, b: np.ndarray, rb: int) -> np.int64:
     """Hamming distance between rows ``a[ra]`` and ``b[rb]`` of (n, 4) uint64 arrays."""
     return (
         popcount64(a[ra, 0] ^ b[rb, 0])
@@ -117,9 +123,7 @@ def _counting_sort(keys: np.ndarray, nbuckets: int) -> tuple[np.ndarray, np.ndar
 
 
 @njit(cache=True, nogil=True)
-def build_tables(
-    h64: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def build_tables(h64: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Build all tables for an (n, 4) uint64 hash array.
 
     Returns ``(order, fp0, entries, offsets)``: ``order`` is the row permutation that
@@ -173,18 +177,26 @@ def _push(out: np.ndarray, cnt: int, value: np.int64) -> np.ndarray:
 
 
 @njit
-def _pack(row: int, dist: int, qi: int) -> np.int64:
+def _pack(row: int, dist: int | np.int64, qi: int) -> np.int64:
     return np.int64(row) | (np.int64(dist) << DIST_SHIFT) | (np.int64(qi) << QUERY_SHIFT)
 
 
 @njit(cache=True, nogil=True)
-def scan(h64: np.ndarray, nrows: int, dead: np.ndarray, queries: np.ndarray, radius: int) -> np.ndarray:
+def scan(
+    h64: np.ndarray, nrows: int, dead: np.ndarray, queries: np.ndarray, radius: int
+) -> np.ndarray:
     """Brute-force scan of the first ``nrows`` rows (delta buffer, tiny segments, huge r)."""
     out = np.empty(64, dtype=np.int64)
     cnt = 0
     for qi in range(queries.shape[0]):
+        q0, q1, q2, q3 = queries[qi, 0], queries[qi, 1], queries[qi, 2], queries[qi, 3]
         for row in range(nrows):
-            d = hamming(h64, row, queries, qi)
+            d = (
+                popcount64(h64[row, 0] ^ q0)
+                + popcount64(h64[row, 1] ^ q1)
+                + popcount64(h64[row, 2] ^ q2)
+                + popcount64(h64[row, 3] ^ q3)
+            )
             if d <= radius and not _is_dead(dead, row):
                 out = _push(out, cnt, _pack(row, d, qi))
                 cnt += 1
@@ -245,13 +257,13 @@ def flip_masks(k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit
-def _scan_fp0(fp0: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int) -> int:
+def _scan_fp0(fp0: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int) -> np.int64:
     """Bitmask of positions lo..lo+7 (< hi) of table 0 whose fingerprint is within budget.
 
     Buckets average 2-8 entries; a fixed-width, branch-free check costs far less than
     a loop whose exit mispredicts on almost every bucket.
     """
-    bits = 0
+    bits = np.int64(0)
     for u in range(SCAN_WIDTH):
         x = np.uint64(np.uint32(fp0[lo + u]) ^ qfp)
         bits |= np.int64((lo + u < hi) & (popcount64(x) <= budget)) << u
@@ -261,9 +273,9 @@ def _scan_fp0(fp0: np.ndarray, lo: int, hi: int, qfp: np.uint32, budget: int) ->
 @njit
 def _scan_entries(
     entries: np.ndarray, t: int, lo: int, hi: int, qfp: np.uint32, budget: int
-) -> int:
+) -> np.int64:
     """Same as ``_scan_fp0`` for table t >= 1, whose fingerprint is the entry's top byte."""
-    bits = 0
+    bits = np.int64(0)
     for u in range(SCAN_WIDTH):
         x = np.uint64((entries[t - 1, lo + u] >> np.uint32(ROW_BITS)) ^ qfp)
         bits |= np.int64((lo + u < hi) & (popcount64(x) <= budget)) << u

@@ -14,6 +14,7 @@ thread (numba kernels release the GIL), so queries are never blocked by a merge.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -143,7 +144,7 @@ class PdqIndex:
             ]
             with self._lock:
                 s = self._state
-                self._state = replace(s, segments=s.segments + tuple(new))
+                self._state = replace(s, segments=(*s.segments, *new))
         else:
             with self._lock:
                 self._append_delta(ids_a, hashes_a)
@@ -163,7 +164,7 @@ class PdqIndex:
         if s.delta_n >= DELTA_ROWS:
             seg = Segment.build(d_ids[: s.delta_n], d_hashes[: s.delta_n])
             # A fresh (empty) buffer: old snapshots may still be reading the full one.
-            s = replace(s, segments=s.segments + (seg,), delta_n=0, delta_ids=np.empty(0, np.int64),
+            s = replace(s, segments=(*s.segments, seg), delta_n=0, delta_ids=np.empty(0, np.int64),
                         delta_hashes=np.empty((0, HASH_BYTES), np.uint8))  # fmt: skip
         self._state = s
 
@@ -319,8 +320,7 @@ def _group(packed: np.ndarray, ids: np.ndarray, m: int) -> list[list[Hit]]:
     bounds = np.searchsorted(qi, np.arange(m + 1))
     id_list, dist_list = ids.tolist(), dist.tolist()
     return [
-        list(zip(id_list[a:b], dist_list[a:b], strict=True))
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        list(zip(id_list[a:b], dist_list[a:b], strict=True)) for a, b in itertools.pairwise(bounds)
     ]
 
 

@@ -28,6 +28,7 @@ import os
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -175,7 +176,7 @@ class Segment:
         # "c" (private copy-on-write) maps the files without reading them but yields
         # writable arrays, so numba reuses the kernels compiled for in-memory arrays
         # instead of compiling read-only variants. Nothing ever writes to them.
-        mode = "c" if mmap else None
+        mode: Literal["c"] | None = "c" if mmap else None
         arrays = {f: np.load(seg_dir / f"{f}.npy", mmap_mode=mode) for f in _ARRAYS}
         n = int(meta["n"])
         if dead_file is None:

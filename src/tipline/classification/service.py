@@ -1,0 +1,153 @@
+"""Classification use cases: record facts, derive verdicts, gate unviewed files. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tipline.audit.service import Actor, record
+from tipline.classification import rules, store
+from tipline.classification.jurisdictions import load_table, lookup
+from tipline.classification.models import LegalAuthority, MediaFact
+from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.reports.models import ReportFile
+from tipline.users.rules import AUTHORITY_ROLES
+from tipline.users.service import StaffUser
+
+
+class NotFound(LookupError):
+    pass
+
+
+def as_fact(row: MediaFact) -> rules.Fact:
+    return rules.Fact(row.source, row.source_ref, row.age_band, row.activity, row.nature,
+                      row.note)
+
+
+def _add(session: Session, file_id: str, fact: rules.Fact,
+         seen: set[tuple[str, str, str | None]]) -> None:
+    key = (fact.source, fact.source_ref, fact.note)
+    if key in seen:  # the stage may run again after a crash: a fact is recorded once
+        return
+    seen.add(key)
+    session.add(MediaFact(file_id=file_id, source=fact.source, source_ref=fact.source_ref,
+                          age_band=fact.age_band, activity=fact.activity, nature=fact.nature,
+                          note=fact.note))
+
+
+def record_file_facts(session: Session, file: ReportFile) -> None:
+    """What the matched bank sources and the reporter say about one file, as facts."""
+    seen = store.fact_keys(session, file.id)
+    for source in store.bank_sources(session, file.id):
+        for fact in rules.facts_from_classifications(source.classifications, source.ref):
+            _add(session, file.id, fact, seen)
+    said = rules.reporter_fact(file.industry_classification, file.annotations or [],
+                               f"report {file.report_id}")
+    if said:
+        _add(session, file.id, said, seen)
+
+
+def record_review(session: Session, user: StaffUser, actor: Actor, *, age_band: str,
+                  activity: str, nature: str, note: str | None, file_id: str | None = None,
+                  cluster_id: int | None = None) -> MediaFact:
+    """An analyst's review of a file or a whole cluster; later reviews take precedence."""
+    rules.check_fact(age_band, activity, nature)
+    if file_id is not None and session.get(ReportFile, file_id) is None:
+        raise NotFound(f"file {file_id} does not exist")
+    if cluster_id is not None and session.get(MediaCluster, cluster_id) is None:
+        raise NotFound(f"cluster {cluster_id} does not exist")
+    fact = MediaFact(file_id=file_id, cluster_id=cluster_id, source="analyst",
+                     source_ref=f"user {user.username}", age_band=age_band, activity=activity,
+                     nature=nature, note=note)
+    session.add(fact)
+    session.flush()
+    target = ("file", file_id) if file_id is not None else ("cluster", cluster_id)
+    record(session, actor, "classification.review", target[0], str(target[1]),
+           age_band=age_band, activity=activity, nature=nature)
+    _recompute_priorities(session, file_id, cluster_id)
+    return fact
+
+
+def _recompute_priorities(session: Session, file_id: str | None, cluster_id: int | None) -> None:
+    # A review can change a case's priority (e.g. an infant): recompute the cases it touches.
+    from tipline.triage.service import recompute_for_reports
+
+    if file_id is not None:
+        report_ids = list(session.scalars(
+            select(ReportFile.report_id).where(ReportFile.id == file_id)))
+    else:
+        report_ids = list(session.scalars(
+            select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster_id)))
+    recompute_for_reports(session, set(report_ids))
+
+
+@dataclass(frozen=True)
+class Classification:
+    file_id: str
+    cluster_id: int | None
+    facts: list[MediaFact]
+    effective: rules.Effective
+    baseline: rules.Baseline
+    baseline_reason: str
+    verdicts: list[rules.Verdict]
+
+
+def effective_for_file(session: Session, file_id: str) -> rules.Effective:
+    return rules.effective([as_fact(f) for f in store.facts_for_file(session, file_id)])
+
+
+def classify_file(session: Session, file_id: str,
+                  jurisdictions: Iterable[str] | None = None) -> Classification:
+    if session.get(ReportFile, file_id) is None:
+        raise NotFound(f"file {file_id} does not exist")
+    facts = store.facts_for_file(session, file_id)
+    derived = rules.effective([as_fact(f) for f in facts])
+    status, reason = rules.baseline(derived)
+    return Classification(file_id, store.cluster_of(session, file_id), facts, derived, status,
+                          reason, rules.verdicts(derived, load_table(), jurisdictions))
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    allowed: bool
+    reason: str
+
+
+def can_open(session: Session, user: StaffUser, file: ReportFile) -> GateDecision:
+    """May this user open (view) this file's content? Hash-based facts never need this."""
+    if file.viewed_by_reporter:
+        return GateDecision(True, "the reporter viewed this file")
+    row = lookup(user.jurisdiction)
+    required = row.unviewed_requires_authority if row else "unknown"
+    viewed = "did not view" if file.viewed_by_reporter is False else "did not say it viewed"
+    if required != "yes":
+        return GateDecision(True, f"the reporter {viewed} this file; whether "
+                            f"{user.jurisdiction} requires legal authority first is "
+                            f"{'unknown' if required == 'unknown' else required} in the "
+                            "jurisdiction table, so it is not locked")
+    authority = store.authority_for(session, file.id, user.jurisdiction)
+    if authority is None:
+        return GateDecision(False, f"the reporter {viewed} this file and {user.jurisdiction} "
+                            "requires legal authority (e.g. a warrant) before it is opened; a "
+                            "supervisor or administrator must record it first")
+    return GateDecision(True, f"legal authority {authority.reference!r} recorded by "
+                        f"{authority.recorded_by} on {authority.recorded_at:%Y-%m-%d}")
+
+
+def record_authority(session: Session, user: StaffUser, actor: Actor, file_id: str,
+                     reference: str, jurisdiction: str | None = None) -> LegalAuthority:
+    if user.role not in AUTHORITY_ROLES:  # the API checks too; the service is the last word
+        raise PermissionError(f"role {user.role!r} may not record legal authority")
+    if session.get(ReportFile, file_id) is None:
+        raise NotFound(f"file {file_id} does not exist")
+    code = (jurisdiction or user.jurisdiction).upper()
+    authority = LegalAuthority(file_id=file_id, jurisdiction=code, reference=reference.strip(),
+                               recorded_by=user.username)
+    session.add(authority)
+    session.flush()
+    record(session, actor, "legal_authority.record", "file", file_id, jurisdiction=code,
+           reference=authority.reference, authority_id=authority.id)
+    return authority

@@ -1,0 +1,1 @@
+"""Triage: every case's priority level, score and reasons, from an editable policy file."""

@@ -1,0 +1,111 @@
+"""Builds a case's `CaseFeatures` from the database: case_reports -> reports, files, matches,
+clusters, facts, identifiers and IP events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tipline.cases.models import CaseReport
+from tipline.classification import rules as classification
+from tipline.classification.jurisdictions import lookup
+from tipline.classification.service import effective_for_file
+from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.db import utcnow
+from tipline.matching.models import FileMatch
+from tipline.reporters.models import Reporter
+from tipline.reports.models import Identifier, IpEvent, Report, ReportFile
+from tipline.reports.normalize import as_list
+from tipline.triage.rules import CaseFeatures, Policy
+
+
+def case_report_ids(session: Session, case_id: int) -> list[int]:
+    return list(session.scalars(select(CaseReport.report_id)
+                                .where(CaseReport.case_id == case_id).order_by(
+                                    CaseReport.report_id)))
+
+
+def _new_material(session: Session, files: Sequence[ReportFile]) -> int:
+    ids = [f.id for f in files]
+    clusters = session.execute(
+        select(MediaCluster.id, MediaCluster.known).join(
+            ClusterMember, ClusterMember.cluster_id == MediaCluster.id)
+        .where(ClusterMember.file_id.in_(ids)).distinct()).all()
+    if clusters:
+        return sum(1 for c in clusters if not c.known)
+    # Not clustered (yet): count decoded media files that matched no positive bank entry.
+    matched = set(session.scalars(select(FileMatch.file_id).where(
+        FileMatch.file_id.in_(ids), FileMatch.suppressed.is_(False))))
+    return sum(1 for f in files if f.media_kind in ("image", "video") and f.id not in matched)
+
+
+def _accounts(session: Session, report_ids: Sequence[int]) -> tuple[int, int]:
+    values = set(session.scalars(select(Identifier.value).where(
+        Identifier.report_id.in_(report_ids), Identifier.role == "reported",
+        Identifier.kind == "account")))
+    if not values:
+        return 0, 0
+    # An account in more than one report, in this case or any other, has been reported before.
+    repeated = session.execute(
+        select(Identifier.value).where(Identifier.kind == "account",
+                                       Identifier.role == "reported",
+                                       Identifier.value.in_(values))
+        .group_by(Identifier.value)
+        .having(func.count(func.distinct(Identifier.report_id)) > 1)).all()
+    return len(values), len(repeated)
+
+
+def _prior_reports(report: Report) -> bool:
+    return any(party.get("priorCTReports") for party in
+               as_list(report.document.get("personOrUserReported")) if isinstance(party, dict))
+
+
+def _deadline(session: Session, reports: Sequence[Report],
+              policy: Policy) -> tuple[dt.datetime | None, bool]:
+    """The nearest end of IP data retention: each report's earliest IP capture plus the
+    retention window of its reporter's country, or the policy's default (flagged assumed)."""
+    nearest: tuple[dt.datetime, bool] | None = None
+    for report in reports:
+        first = session.scalar(select(func.min(IpEvent.at)).where(
+            IpEvent.report_id == report.id, IpEvent.at.is_not(None)))
+        if first is None:
+            continue
+        if first.tzinfo is None:
+            first = first.replace(tzinfo=dt.UTC)
+        country = session.scalar(select(Reporter.country).where(Reporter.id == report.reporter_id))
+        row = lookup(country)
+        days = row.retention_days if row else None
+        assumed = days is None
+        end = first + dt.timedelta(days=policy.default_retention_days if assumed else days or 0)
+        if nearest is None or end < nearest[0]:
+            nearest = (end, assumed)
+    return nearest if nearest else (None, False)
+
+
+def build_features(session: Session, case_id: int, policy: Policy,
+                   now: dt.datetime | None = None) -> CaseFeatures:
+    report_ids = case_report_ids(session, case_id)
+    reports = list(session.scalars(select(Report).where(Report.id.in_(report_ids))))
+    files = list(session.scalars(select(ReportFile).where(ReportFile.report_id.in_(report_ids))))
+    facts = [effective_for_file(session, f.id) for f in files]
+    bands = [e.age_band for e in facts if e.age_band != "unknown"]
+    youngest = max(bands, key=classification.SEVERITY["age_band"].__getitem__, default="unknown")
+    accounts, repeats = _accounts(session, report_ids)
+    repeats = max(repeats, sum(1 for r in reports if _prior_reports(r)))
+    deadline, assumed = _deadline(session, reports, policy)
+    return CaseFeatures(
+        reports=len(reports),
+        escalation=any(r.escalate for r in reports),
+        report_annotations=frozenset(a for r in reports for a in r.annotations or []),
+        file_annotations=frozenset(a for f in files for a in f.annotations or []),
+        incident_types=frozenset(r.incident_type for r in reports),
+        new_material=_new_material(session, files),
+        youngest_age_band=youngest,
+        baseline_files=sum(1 for e in facts if classification.baseline(e)[0] == "baseline"),
+        victims=sum(len(as_list(r.document.get("victim"))) for r in reports),
+        accounts=accounts, repeat_accounts=repeats,
+        deadline=deadline, deadline_assumed=assumed, now=now or utcnow(),
+    )

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class WorklistItem(BaseModel):
+    case_id: int
+    level: str | None
+    score: int | None
+    reasons: list[dict[str, Any]]
+    deadline: dt.datetime | None
+    reports: int
+    last_seen: dt.datetime | None

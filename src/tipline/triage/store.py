@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from tipline.cases.models import Case, CasePriority, CaseReport
+
+
+def latest_priority(session: Session, case_id: int) -> CasePriority | None:
+    return session.scalar(select(CasePriority).where(CasePriority.case_id == case_id)
+                          .order_by(CasePriority.id.desc()).limit(1))
+
+
+def case_ids_of_reports(session: Session, report_ids: set[int]) -> list[int]:
+    if not report_ids:
+        return []
+    return sorted(set(session.scalars(select(CaseReport.case_id)
+                                      .where(CaseReport.report_id.in_(report_ids)))))
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    case: Case
+    reports: int
+
+
+def worklist(session: Session, level: str | None = None, limit: int = 100) -> list[WorklistRow]:
+    """Open cases, most urgent level first, then the nearest deadline, then the higher score.
+    Cases not yet triaged and cases without a deadline come last within their order."""
+    counts = (select(CaseReport.case_id, func.count().label("n"))
+              .group_by(CaseReport.case_id).subquery())
+    stmt = (select(Case, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.case_id == Case.id)
+            .where(Case.status == "open")
+            .order_by(case((Case.priority_level.is_(None), 1), else_=0), Case.priority_level,
+                      case((Case.deadline.is_(None), 1), else_=0), Case.deadline,
+                      Case.priority_score.desc(), Case.id)
+            .limit(limit))
+    if level:
+        stmt = stmt.where(Case.priority_level == level)
+    return [WorklistRow(c, int(n)) for c, n in session.execute(stmt)]
