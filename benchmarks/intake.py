@@ -273,14 +273,14 @@ def drain_note(url: str, intake_end: float) -> str:
             with engine.connect() as conn:
                 waiting = conn.execute(text(
                     "SELECT count(*) FROM pipeline_jobs WHERE status = 'queued'")).scalar_one()
-            if waiting == 0 or time.perf_counter() - intake_end > 120:
+            if waiting == 0 or time.perf_counter() - intake_end > 30:
                 break
             time.sleep(0.2)
     finally:
         engine.dispose()
     lag = time.perf_counter() - intake_end
     return f"pipeline drained {lag:.1f} s after intake" if waiting == 0 else \
-        f"{waiting} reports still queued 120 s after intake"
+        f"{waiting} reports still queued 30 s after intake"
 
 
 def table(results: list[Result], concurrency: int) -> str:

@@ -17,9 +17,20 @@ from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
+from tipline.routing.models import (
+    Agency,
+    Alert,
+    Delivery,
+    RetentionWindow,
+    Route,
+    Watch,
+    WatchHit,
+)
 from tipline.users.models import User
 
 __all__ = [
+    "Agency",
+    "Alert",
     "AuditEvent",
     "Bank",
     "BankEntry",
@@ -31,6 +42,7 @@ __all__ = [
     "CaseReport",
     "ClusterEvent",
     "ClusterMember",
+    "Delivery",
     "FileMatch",
     "FileSignal",
     "Identifier",
@@ -45,7 +57,11 @@ __all__ = [
     "Report",
     "ReportFile",
     "Reporter",
+    "RetentionWindow",
+    "Route",
     "SignalVariant",
     "StageRun",
     "User",
+    "Watch",
+    "WatchHit",
 ]

@@ -1,0 +1,1 @@
+"""Delivery: handing cases to agencies durably, with signatures, acknowledgements and retries."""

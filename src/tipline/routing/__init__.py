@@ -1,0 +1,1 @@
+"""Routing: which agencies receive a case, by which channel, and by when."""
