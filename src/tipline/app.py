@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from tipline import __version__
+from tipline.cases import api as cases_api
 from tipline.classification import api as classification_api
+from tipline.clusters import api as clusters_api
 from tipline.http import AuthenticationRequired, BodyLimitMiddleware, BodyTooLarge
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(matching_api.router)
     app.include_router(classification_api.router)
     app.include_router(triage_api.router)
+    app.include_router(cases_api.router)
+    app.include_router(clusters_api.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

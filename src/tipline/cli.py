@@ -13,6 +13,7 @@ from rich.table import Table
 
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
+from tipline.cases import cli as cases_cli
 from tipline.db import Database
 from tipline.settings import Settings
 from tipline.triage import cli as triage_cli
@@ -27,6 +28,7 @@ app.add_typer(banks_cli.app, name="banks")
 app.add_typer(reporters_app, name="reporters")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
+app.add_typer(cases_cli.app, name="cases")
 app.command("worklist")(triage_cli.worklist)
 console = Console()
 CLI = Actor("cli")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -90,3 +91,38 @@ def refresh(session: Session, case: Case) -> None:
     case.summary = summarize(facts)
     case.first_seen, case.last_seen = seen_bounds(facts)
     case.updated_at = utcnow()
+
+
+def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
+    """A case for reading: summary, reports (with the keys that linked each), media clusters,
+    and the history of this case and of every case merged into it. A merged case's id
+    resolves to the case that holds its reports now."""
+    case = store.resolve(session, case_id)
+    if case is None:
+        return None
+    rows = store.case_reports(session, case.id)
+    merged = store.merged_from(session, case.id)
+    facts = store.report_facts(session, case.id)
+    clusters: dict[int, bool] = {}
+    for f in facts:
+        clusters.update(f.clusters)
+    return {
+        "id": case.id, "requested_id": case_id, "status": case.status,
+        "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
+        "first_seen": _iso(case.first_seen), "last_seen": _iso(case.last_seen),
+        "priority": {"level": case.priority_level, "score": case.priority_score,
+                     "reasons": case.priority_reasons, "deadline": _iso(case.deadline)},
+        "summary": case.summary, "merged_from": merged,
+        "reports": [{"report_id": link.report_id, "incident_type": report.incident_type,
+                     "received_at": _iso(report.created_at),
+                     "incident_at": _iso(report.incident_at), "linked_by": link.linked_by}
+                    for link, report in rows],
+        "clusters": [{"cluster_id": cid, "known": known} for cid, known in sorted(
+            clusters.items())],
+        "history": [{"case_id": e.case_id, "at": _iso(e.at), "kind": e.kind, "detail": e.detail}
+                    for e in store.events(session, [case.id, *merged])],
+    }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None

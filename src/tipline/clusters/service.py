@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -227,3 +228,25 @@ def merge(session: Session, source: MediaCluster, target: MediaCluster, report_i
                              detail={"into": target.id, "report_id": report_id, "files": moved}))
     session.add(ClusterEvent(cluster_id=target.id, kind="absorbed",
                              detail={"from": source.id, "report_id": report_id, "files": moved}))
+
+
+def cluster_view(session: Session, cluster_id: int) -> dict[str, Any] | None:
+    """A cluster for reading: its members (file, report, how each joined) and its history,
+    including clusters merged into it. A merged cluster's id resolves to its survivor."""
+    cluster = store.resolve(session, cluster_id)
+    if cluster is None:
+        return None
+    merged = store.merged_from(session, cluster.id)
+    return {
+        "id": cluster.id, "requested_id": cluster_id, "kind": cluster.kind,
+        "known": cluster.known, "files": cluster.files, "reports": cluster.reports,
+        "first_seen": cluster.first_seen.isoformat(), "last_seen": cluster.last_seen.isoformat(),
+        "merged_from": merged,
+        "members": [{"file_id": m.file_id, "report_id": m.report_id, "joined_by": m.joined_by,
+                     "joined_at": m.joined_at.isoformat(), "sha256": f.sha256,
+                     "media_kind": f.media_kind}
+                    for m, f in store.cluster_members(session, cluster.id)],
+        "history": [{"cluster_id": e.cluster_id, "at": e.at.isoformat(), "kind": e.kind,
+                     "file_id": e.file_id, "detail": e.detail}
+                    for e in store.events(session, [cluster.id, *merged])],
+    }
