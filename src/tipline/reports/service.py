@@ -87,10 +87,24 @@ def get_report(session: Session, reporter_id: int, report_id: int,
 
 
 def require_open(report: Report) -> None:
-    if report.status == "retracted":
-        raise errors.AlreadyRetracted(f"report {report.id} was retracted; submit a new report")
-    if report.status == "finished":
-        raise errors.AlreadyFinished(f"report {report.id} is finished; submit a new report "
+    require_open_status(report.id, report.status)
+
+
+def check_open(session: Session, reporter_id: int, report_id: int) -> None:
+    """Refuse early (before a slow upload) unless the reporter's report is open; reads only
+    the status, not the whole report."""
+    in_range = 0 < report_id <= MAX_ID
+    status = store.status_of(session, reporter_id, report_id) if in_range else None
+    require_open_status(report_id, status)
+
+
+def require_open_status(report_id: int, status: str | None) -> None:
+    if status is None:
+        raise errors.ReportNotFound(f"report {report_id} does not exist")
+    if status == "retracted":
+        raise errors.AlreadyRetracted(f"report {report_id} was retracted; submit a new report")
+    if status == "finished":
+        raise errors.AlreadyFinished(f"report {report_id} is finished; submit a new report "
                                      "to add files")
 
 

@@ -41,3 +41,9 @@ def reports_of(session: Session, reporter_id: int, limit: int, offset: int) -> l
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Report.status, func.count()).group_by(Report.status))
     return {status: count for status, count in rows}
+
+
+def status_of(session: Session, reporter_id: int, report_id: int) -> str | None:
+    """Just the status of a reporter's own report (a cheap check before a slow upload)."""
+    return session.scalar(select(Report.status).where(Report.id == report_id,
+                                                      Report.reporter_id == reporter_id))

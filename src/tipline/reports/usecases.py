@@ -59,7 +59,7 @@ def submit(state: AppState, reporter: AuthenticatedReporter, doc: Document, sour
 def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, source: BinaryIO,
            upload_name: str | None, content_type: str | None, actor: Actor) -> Uploaded:
     with state.db.sessions() as session:
-        service.require_open(service.get_report(session, reporter.id, report_id))
+        service.check_open(session, reporter.id, report_id)
     # Refused before it is stored: sealing it first would leave an evidence file behind.
     if not source.read(1):
         raise errors.MalformedFile("the uploaded file is empty")
