@@ -30,8 +30,9 @@ def test_workers_in_parallel_build_the_same_clusters_and_cases(postgres_url: str
         reporter = login(state)
         expected_files, expected_reports = set(), set()
         for k in range(OFFENDERS):
-            image = generate(100 + k, size=(256, 192))
-            copies = [to_jpeg(image), variants(image)["mirror"], variants(image)["resized_50"]]
+            image = generate(100 + k, size=(192, 144))
+            made = variants(image)
+            copies = [to_jpeg(image), made["mirror"], made["resized_50"]]
             names = [f"o{k}-{j}" for j in range(3)]
             # distinct accounts: only the offender's own new material links the reports
             ids = [submit(state, reporter, {names[j]: copies[j]}, account=f"acct-{k}-{j}")

@@ -24,14 +24,14 @@ from tipline.synthetic.images import generate, to_jpeg, variants
 
 def test_variants_across_reports_share_a_cluster(state: AppState) -> None:
     reporter = login(state)
-    image = generate(3)
+    image = generate(3, size=(256, 192))
     copies = variants(image)
-    submit(state, reporter, {"a-original": to_jpeg(image), "x-unrelated": to_jpeg(generate(4))},
+    submit(state, reporter, {"a-original": to_jpeg(image), "x-unrelated": to_jpeg(generate(4, size=(256, 192)))},
            account="alice")
     submit(state, reporter, {"b-rot90": copies["rot90"], "b-mirror": copies["mirror"]},
            account="bob")
     submit(state, reporter, {"c-small": copies["resized_50"], "c-copy": to_jpeg(image),
-                             "y-unrelated": to_jpeg(generate(5))}, account="carol")
+                             "y-unrelated": to_jpeg(generate(5, size=(256, 192)))}, account="carol")
     run(state)
     clusters = cluster_by_name(state)
     same = {clusters[n] for n in ("a-original", "b-rot90", "b-mirror", "c-small", "c-copy")}
@@ -90,13 +90,13 @@ def _distance(x: str, y: str) -> int:
 
 def test_bank_match_marks_the_cluster_known(state: AppState) -> None:
     reporter = login(state)
-    image = generate(21)
+    image = generate(21, size=(256, 192))
     records, extra = records_from_media(to_jpeg(image), HashRecord(signal_type="", value=""))
     with state.db.transaction() as s:
         bank = banks.create_bank(s, BankCreate(name="known", kind="positive"), Actor("test"))
         banks.add_records(s, bank, records, Actor("test"), variants=extra)
     state.index.open()
-    submit(state, reporter, {"k": variants(image)["jpeg_q30"], "n": to_jpeg(generate(22))},
+    submit(state, reporter, {"k": variants(image)["jpeg_q30"], "n": to_jpeg(generate(22, size=(256, 192)))},
            account="x")
     run(state)
     clusters = cluster_by_name(state)
