@@ -7,10 +7,8 @@ import io
 import json
 from typing import Any
 
-from factories import file_doc, report_doc
 from sqlalchemy import select
 
-from support import PASSWORD, add_reporter
 from tipline.audit.service import Actor
 from tipline.cases.models import Case, CaseReport
 from tipline.clusters.models import ClusterMember, MediaCluster
@@ -19,6 +17,9 @@ from tipline.reports import usecases
 from tipline.reports.models import ReportFile
 from tipline.reports.service import Document
 from tipline.state import AppState
+
+from factories import file_doc, report_doc
+from support import PASSWORD, add_reporter
 
 ACTOR = Actor("test")
 

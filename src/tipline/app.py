@@ -15,6 +15,8 @@ from tipline import __version__
 from tipline.cases import api as cases_api
 from tipline.classification import api as classification_api
 from tipline.clusters import api as clusters_api
+from tipline.delivery import api as delivery_api
+from tipline.delivery.worker import BackgroundDelivery, build_worker
 from tipline.http import AuthenticationRequired, BodyLimitMiddleware, BodyTooLarge
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
@@ -23,6 +25,7 @@ from tipline.ncmec.schema import SchemaError
 from tipline.pipeline.runner import BackgroundPipeline
 from tipline.reports import api as reports_api
 from tipline.reports.errors import ReportError
+from tipline.routing import api as routing_api
 from tipline.settings import Settings
 from tipline.state import AppState, build_state
 from tipline.triage import api as triage_api
@@ -99,8 +102,16 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             state.runner.release_all_leases()
             state.background = BackgroundPipeline(state.runner, state.settings.worker_poll_seconds)
             state.background.start()
+            # Delivery runs next to the pipeline in the embedded default, so a case reaches
+            # its agency without a second process.
+            delivery = build_worker(state.db, state.settings)
+            delivery.release_all_leases()
+            deliveries = BackgroundDelivery(delivery, state.settings.worker_poll_seconds,
+                                            state.settings.delivery_threads)
+            deliveries.start()
         yield
         if state.background:
+            deliveries.stop()
             state.background.stop()
         state.index.stop()
         state.db.dispose()
@@ -118,6 +129,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(triage_api.router)
     app.include_router(cases_api.router)
     app.include_router(clusters_api.router)
+    app.include_router(routing_api.router)
+    app.include_router(delivery_api.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -15,6 +15,8 @@ from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
 from tipline.db import Database
+from tipline.delivery import cli as delivery_cli
+from tipline.routing import cli as routing_cli
 from tipline.settings import Settings
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
@@ -29,7 +31,10 @@ app.add_typer(reporters_app, name="reporters")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(cases_cli.app, name="cases")
+app.add_typer(routing_cli.app, name="agencies")
 app.command("worklist")(triage_cli.worklist)
+app.add_typer(delivery_cli.app, name="deliveries")
+app.command("deliver")(delivery_cli.deliver)
 console = Console()
 CLI = Actor("cli")
 

@@ -80,6 +80,61 @@ class Settings(BaseSettings):
     triage_policy_path: Path | None = Field(
         None, description="Triage policy TOML file; empty means the shipped default policy."
     )
+    outbound_allow_loopback: bool = Field(
+        False, description="Let outbound requests (webhooks) reach loopback addresses and use "
+        "plain http; for tests and local demos only, refused in production.",
+    )
+    outbound_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="Time limit to connect for every outbound request."
+    )
+    outbound_read_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time limit between bytes read for every outbound request."
+    )
+    outbound_total_timeout_seconds: float = Field(
+        30.0, gt=0, description="Time limit for a whole outbound request, redirects included."
+    )
+    outbound_max_response_bytes: int = Field(
+        1024 * 1024, gt=0, description="Largest response body read from an outbound request."
+    )
+    delivery_max_attempts: int = Field(
+        24, ge=1, description="Webhook attempts before a delivery becomes a dead letter (with "
+        "an alert).",
+    )
+    delivery_backoff_base_seconds: float = Field(
+        30.0, gt=0, description="Wait before the first webhook retry; doubles per attempt, "
+        "with jitter.",
+    )
+    delivery_backoff_max_seconds: float = Field(
+        3600.0, gt=0, description="Longest wait between two webhook attempts."
+    )
+    delivery_lease_seconds: float = Field(
+        120.0, gt=0, description="How long a delivery worker owns an attempt before another "
+        "may retry it; longer than the outbound total time limit.",
+    )
+    delivery_threads: int = Field(
+        4, ge=1, description="Delivery worker threads (in the server and in `tipline deliver`)."
+    )
+
+    retention_default_days: int = Field(
+        7, ge=0, description="Retention window (days) assumed for a country whose window is "
+        "unknown; routes using it are flagged assumed. Short on purpose: too short only "
+        "escalates early.",
+    )
+    routing_deadline_margin_hours: float = Field(
+        48.0, ge=0, description="A route whose retention deadline is less than this many "
+        "hours away is at risk: the case is escalated and an alert raised.",
+    )
+    routing_fallback_agency: str = Field(
+        "INTERPOL", description="Agency code that receives cases for countries no active "
+        "agency serves; empty leaves them unrouted (with an alert).",
+    )
+    routing_resolve_hosts: bool = Field(
+        True, description="Resolve the hosts of reported URLs with DNS to place them in a "
+        "country; off, URLs are not used as evidence.",
+    )
+    routing_dns_timeout_seconds: float = Field(
+        2.0, gt=0, description="Time limit for one DNS lookup of a reported URL's host."
+    )
 
     @field_validator("evidence_key")
     @classmethod
@@ -94,6 +149,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production" and self.outbound_allow_loopback:
+            raise ValueError("TIPLINE_OUTBOUND_ALLOW_LOOPBACK is refused in production")
         if self.environment == "development":
             return self
         if self.evidence_key == DEV_EVIDENCE_KEY:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import httpx
+
 from linking_support import case_of, cluster_by_name, login, run, submit
 from staff_support import STAFF_PASSWORD, add_user
-from support import LiveServer
-
 from tipline.state import AppState
 from tipline.synthetic.images import generate, to_jpeg, variants
+
+from support import LiveServer
 
 
 def test_case_and_cluster_routes(server: LiveServer, state: AppState,

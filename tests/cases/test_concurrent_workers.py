@@ -8,14 +8,15 @@ import signal
 import subprocess
 from pathlib import Path
 
-from linking_support import case_of, cluster_by_name, login, partition, submit
 from sqlalchemy import func, select, update
-from support import _truncate, make_settings
 
+from linking_support import case_of, cluster_by_name, login, partition, submit
 from tipline.db import utcnow
 from tipline.pipeline.models import PipelineJob
 from tipline.state import build_state
 from tipline.synthetic.images import generate, to_jpeg, variants
+
+from support import _truncate, make_settings
 
 OFFENDERS, WORKERS = 4, 3
 

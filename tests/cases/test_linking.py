@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from linking_support import case_of, login, open_cases, partition, run, submit
 from sqlalchemy import select
 
+from linking_support import case_of, login, open_cases, partition, run, submit
 from tipline.audit.service import Actor
 from tipline.banks import service as banks
 from tipline.banks.media import records_from_media

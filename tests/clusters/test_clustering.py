@@ -5,11 +5,10 @@ known material is marked; undecodable files cluster by SHA-256 only."""
 from __future__ import annotations
 
 import numpy as np
-from linking_support import cluster_by_name, live_clusters, login, run, submit
+from PIL import Image
 from sqlalchemy import select
 
-from PIL import Image
-
+from linking_support import cluster_by_name, live_clusters, login, run, submit
 from tipline.audit.service import Actor
 from tipline.banks import service as banks
 from tipline.banks.media import records_from_media
@@ -26,7 +25,8 @@ def test_variants_across_reports_share_a_cluster(state: AppState) -> None:
     reporter = login(state)
     image = generate(3, size=(256, 192))
     copies = variants(image)
-    submit(state, reporter, {"a-original": to_jpeg(image), "x-unrelated": to_jpeg(generate(4, size=(256, 192)))},
+    submit(state, reporter, {"a-original": to_jpeg(image),
+                             "x-unrelated": to_jpeg(generate(4, size=(256, 192)))},
            account="alice")
     submit(state, reporter, {"b-rot90": copies["rot90"], "b-mirror": copies["mirror"]},
            account="bob")
@@ -38,7 +38,8 @@ def test_variants_across_reports_share_a_cluster(state: AppState) -> None:
     assert len(same) == 1
     assert len({clusters["x-unrelated"], clusters["y-unrelated"], *same}) == 3
     with state.db.sessions() as s:
-        joined = {f: j for f, j in s.execute(select(ClusterMember.file_id, ClusterMember.joined_by))}
+        joined = {f: j for f, j in s.execute(select(ClusterMember.file_id,
+                                                    ClusterMember.joined_by))}
         [cluster] = s.scalars(select(MediaCluster).where(MediaCluster.id.in_(same)))
     assert (cluster.files, cluster.reports, cluster.known, cluster.kind) == (5, 3, False, "image")
     reasons = sorted(r.split(":")[0] for r in joined.values())
@@ -96,8 +97,8 @@ def test_bank_match_marks_the_cluster_known(state: AppState) -> None:
         bank = banks.create_bank(s, BankCreate(name="known", kind="positive"), Actor("test"))
         banks.add_records(s, bank, records, Actor("test"), variants=extra)
     state.index.open()
-    submit(state, reporter, {"k": variants(image)["jpeg_q30"], "n": to_jpeg(generate(22, size=(256, 192)))},
-           account="x")
+    other = to_jpeg(generate(22, size=(256, 192)))
+    submit(state, reporter, {"k": variants(image)["jpeg_q30"], "n": other}, account="x")
     run(state)
     clusters = cluster_by_name(state)
     with state.db.sessions() as s:

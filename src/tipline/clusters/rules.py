@@ -268,10 +268,10 @@ def plan_groups(n_files: int, cluster_ids: Sequence[int], edges: Sequence[Edge])
     return [g for g in groups.values() if g.files]
 
 
-def join_reason(file: int, edges: Sequence[Edge]) -> str:
+def join_reason(file: int, edges: Sequence[Edge], n_files: int) -> str:
     """The strongest evidence a file has for its cluster: exact beats PDQ beats vPDQ, and a
-    closer PDQ distance beats a farther one."""
-    mine = [e for e in edges if e.file == file]
+    closer PDQ distance beats a farther one. Edges between two new files count for both."""
+    mine = [e for e in edges if e.file == file or (e.other == file and e.other < n_files)]
     if not mine:
         return "new"
     best = min(mine, key=lambda e: (_STRENGTH[e.reason],

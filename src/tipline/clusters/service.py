@@ -126,8 +126,8 @@ def _pdq_edges(session: Session, index: MemberIndex, files: list[FileInput],
     clusters = store.members(session, sorted({m for _, m in best}))
     closest: dict[tuple[int, int], int] = {}
     for (owner, member), distance in best.items():
-        key = (owner, clusters[member])
-        closest[key] = min(closest.get(key, distance), distance)
+        pair = (owner, clusters[member])
+        closest[pair] = min(closest.get(pair, distance), distance)
     return [Edge(i, node(c), "pdq", d) for (i, c), d in sorted(closest.items())]
 
 
@@ -194,7 +194,7 @@ def _place(session: Session, report_id: int, group: Group, files: list[FileInput
             merge(session, existing[other], cluster, report_id)
     placements = []
     for i in group.files:
-        reason = join_reason(i, edges)
+        reason = join_reason(i, edges, len(files))
         session.add(ClusterMember(file_id=files[i].file_id, cluster_id=cluster.id,
                                   report_id=report_id, joined_by=reason))
         session.add(ClusterEvent(cluster_id=cluster.id, kind="joined", file_id=files[i].file_id,

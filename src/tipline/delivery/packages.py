@@ -10,9 +10,11 @@ JSON package (`format: tipline.case-package/1`)::
 `version` is the SHA-256 of canonical `content`, so a receiver can recompute it; `update` is true
 when `previous_version` (the last version handed to this agency) is set.
 
-XML package: `<tiplineCase xmlns="urn:tipline:case-package:1" caseId version previousVersion
-deadline>` holding `<routing>` (reasons, channel chain) and one `<caseReport reportId>` per report
-whose child is the report in the CyberTipline schema (namespace-free, as NCMEC's `report`).
+XML package: `<tl:tiplineCase xmlns:tl="urn:tipline:case-package:1" caseId version
+previousVersion idempotencyKey agency deadline generatedAt>` holding `<tl:routing atRisk>`
+(`tl:reason`, `tl:channel`) and one `<tl:caseReport reportId status>` per report whose child is the
+report in the CyberTipline schema (no namespace, exactly as NCMEC's `report`; it validates against
+`cyber_tipline.xsd` on its own).
 
 Evidence bundle (`TLB1`): see `seal_bundle` / `open_bundle`.
 """
@@ -137,7 +139,9 @@ def json_bytes(package: Package, now: dt.datetime) -> bytes:
 def xml_bytes(package: Package, schema: CyberTiplineSchema, now: dt.datetime) -> bytes:
     doc = json_document(package, now)
     q = f"{{{XML_NS}}}"
-    root = etree.Element(q + "tiplineCase", nsmap={None: XML_NS})
+    # A prefix, not a default namespace: the embedded CyberTipline `report` elements have no
+    # namespace and must not fall into ours.
+    root = etree.Element(q + "tiplineCase", nsmap={"tl": XML_NS})
     attrs = {"caseId": str(doc["case_id"]), "version": doc["version"],
              "previousVersion": doc["previous_version"], "idempotencyKey": doc["idempotency_key"],
              "agency": doc["agency"], "deadline": doc["deadline"],

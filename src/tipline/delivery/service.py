@@ -24,6 +24,9 @@ from tipline.evidence.service import read_evidence
 from tipline.evidence.store import EvidenceStore
 from tipline.routing.models import Agency, Alert, Delivery, Route
 
+# Set on a session that queued a delivery; after its commit in-process workers are woken.
+ENQUEUED = "tipline.delivery.enqueued"
+
 
 class DeliveryNotFound(LookupError):
     pass
@@ -51,29 +54,35 @@ def enqueue_for_route(session: Session, route: Route) -> Delivery | None:
             existing.route_id = route.id  # the newest route's deadline and reasons travel
         return None
     live = store.live_for(session, route.case_id, route.agency_id)
-    previous = next((d.case_version for d in reversed(live)
-                     if d.status in ("delivered", "acknowledged")), None)
+    sent = next((d for d in reversed(live) if d.status in ("delivered", "acknowledged")), None)
+    previous = sent.case_version if sent else None
     for older in live:
         if older.status == "pending":
             older.status = "superseded"
             older.last_error = f"superseded by version {version[:16]}"
-    facts = {"previous_version": previous, "reports": _included(content)}
+    facts = {"previous_version": previous, "reports": _included(content, sent)}
     if existing is not None:  # dead or superseded earlier: this exact version is due again
         existing.status, existing.attempts, existing.next_attempt_at = "pending", 0, utcnow()
         existing.route_id, existing.lease_until, existing.last_error = route.id, None, None
         existing.ack_detail = {"package": facts}
+        session.info[ENQUEUED] = True
         return existing
     delivery = Delivery(route_id=route.id, case_id=route.case_id, agency_id=route.agency_id,
                         case_version=version, idempotency_key=key, status="pending",
                         attempts=0, next_attempt_at=utcnow(), ack_detail={"package": facts})
     session.add(delivery)
     session.flush()
+    session.info[ENQUEUED] = True
     return delivery
 
 
-def _included(content: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"report_id": r["report_id"], "finished_at": r["finished_at"]}
-            for r in content["reports"]]
+def _included(content: dict[str, Any], sent: Delivery | None) -> list[dict[str, Any]]:
+    """The reports of this version and whether each is new to the agency: time to desk counts
+    a report once, on the first version that brought it."""
+    before = {r["report_id"] for r in (sent.ack_detail.get("package", {}).get("reports", [])
+                                       if sent else [])}
+    return [{"report_id": r["report_id"], "finished_at": r["finished_at"],
+             "new": r["report_id"] not in before} for r in content["reports"]]
 
 
 def package_for(session: Session, delivery: Delivery) -> packages.Package:
@@ -218,6 +227,8 @@ def time_to_desk(session: Session, since: dt.datetime | None = None) -> list[Des
 def desk_seconds(delivery: Delivery) -> list[float]:
     out = []
     for report in delivery.ack_detail.get("package", {}).get("reports", []):
+        if not report.get("new", True):
+            continue
         finished = report.get("finished_at")
         start = dt.datetime.fromisoformat(finished) if finished else None
         seconds = seconds_between(start, delivery.acknowledged_at)

@@ -23,7 +23,7 @@ def case_reports(session: Session, case_id: int) -> list[tuple[Report, Reporter]
     return [(r, p) for r, p in session.execute(
         select(Report, Reporter).join(CaseReport, CaseReport.report_id == Report.id)
         .join(Reporter, Reporter.id == Report.reporter_id)
-        .where(CaseReport.case_id == case_id).order_by(Report.id)).tuples()]
+        .where(CaseReport.case_id == case_id).order_by(Report.id))]
 
 
 def files_of(session: Session, report_ids: Sequence[int]) -> list[ReportFile]:
@@ -35,13 +35,13 @@ def matches_of(session: Session, file_ids: Sequence[str]) -> list[tuple[FileMatc
     return [(m, name) for m, name in session.execute(
         select(FileMatch, Bank.name).join(Bank, Bank.id == FileMatch.bank_id)
         .where(FileMatch.file_id.in_(file_ids)).order_by(FileMatch.file_id, FileMatch.id))
-        .tuples()]
+        ]
 
 
 def clusters_of(session: Session, file_ids: Sequence[str]) -> dict[str, int]:
     return {f: c for f, c in session.execute(
         select(ClusterMember.file_id, ClusterMember.cluster_id)
-        .where(ClusterMember.file_id.in_(file_ids))).tuples()}
+        .where(ClusterMember.file_id.in_(file_ids)))}
 
 
 def facts_of(session: Session, file_ids: Sequence[str], cluster_ids: Sequence[int]
@@ -114,10 +114,15 @@ def acknowledged(session: Session, since: dt.datetime | None) -> list[tuple[Deli
             .where(Delivery.acknowledged_at.is_not(None)))
     if since is not None:
         stmt = stmt.where(Delivery.acknowledged_at >= since)
-    return [(d, code) for d, code in session.execute(stmt.order_by(Delivery.id)).tuples()]
+    return [(d, code) for d, code in session.execute(stmt.order_by(Delivery.id))]
 
 
 def finish_times(session: Session, report_ids: Sequence[int]) -> dict[int, dt.datetime]:
     return {rid: at for rid, at in session.execute(
-        select(Report.id, Report.finished_at).where(Report.id.in_(report_ids))).tuples()
+        select(Report.id, Report.finished_at).where(Report.id.in_(report_ids)))
         if at is not None}
+
+
+def leased(session: Session) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(Delivery.status == "pending",
+                                                       Delivery.lease_until.is_not(None))))

@@ -22,6 +22,8 @@ from tipline.matching import stages as matching
 from tipline.matching.service import PdqLookup
 from tipline.pipeline.stage import Stage
 from tipline.reports import stages as reports
+from tipline.routing import stages as routing
+from tipline.routing.service import config_from
 from tipline.settings import Settings
 from tipline.triage import stages as triage
 
@@ -33,6 +35,7 @@ def link_policy(settings: Settings) -> LinkPolicy:
 
 def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
                  settings: Settings | None = None) -> list[Stage]:
+    routing_config = config_from(settings or Settings())
     return [
         Stage(
             name="intake",
@@ -88,5 +91,15 @@ def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
                         "deadline of the report's case from the triage policy, keeping the "
                         "previous priority.",
             apply=partial(triage.prioritise, (settings or Settings()).triage_policy_path),
+        ),
+        Stage(
+            name="routing",
+            description="Place the report's case in countries (IP capture events, stated "
+                        "locations, victims, reported URLs' hosts, the reporter), route it to "
+                        "the agencies serving them with the channel chain and the retention "
+                        "deadline, escalate deadlines at risk, check deconfliction watches; "
+                        "changed routes supersede old ones and go to delivery.",
+            prepare=partial(routing.resolve, db, routing_config),
+            apply=partial(routing.route, routing_config),
         ),
     ]

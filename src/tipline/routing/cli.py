@@ -1,0 +1,149 @@
+"""`tipline agencies`: the agency registry, retention windows and forecasts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from tipline.audit.service import Actor
+from tipline.db import Database
+from tipline.routing import service
+from tipline.routing.rules import RegistryError
+from tipline.settings import Settings
+
+app = typer.Typer(help="Receiving agencies: registry, retention windows, forecasts.",
+                  no_args_is_help=True)
+console = Console()
+CLI = Actor("cli")
+T = TypeVar("T")
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    db = Database(Settings().resolved_database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _write(fn: Callable[[Session], T]) -> T:
+    """Run `fn` in one transaction; a registry error is printed and exits 1."""
+    with _database() as db:
+        try:
+            with db.transaction() as session:
+                return fn(session)
+        except (RegistryError, service.NotFound) as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+
+
+def _countries(value: str | None) -> list[str] | None:
+    return None if value is None else [c for c in value.replace(",", " ").split() if c]
+
+
+@app.command("import")
+def import_(path: Path | None = typer.Argument(
+        None, help="Registry JSON file; default: the shipped sample registry.")) -> None:
+    """Create or update every agency of a registry file (by code)."""
+    text = service.read_file(path) if path else service.sample_registry_text()
+    saved = _write(lambda s: [a.code for a in service.import_registry(s, text, CLI)])
+    console.print(f"{len(saved)} agencies imported: {', '.join(saved)}")
+
+
+@app.command("list")
+def list_() -> None:
+    """List the registry: countries, channel chain, delivery method, contact."""
+    with _database() as db, db.sessions() as session:
+        views = service.agency_views(session)
+    table = Table("code", "name", "countries", "chain", "delivery", "contact", "active")
+    for v in views:
+        table.add_row(v["code"], v["name"], " ".join(v["countries"]),
+                      " -> ".join(v["channel_chain"]), v["delivery_method"], v["contact"],
+                      "yes" if v["active"] else "no")
+    console.print(table)
+
+
+def _options(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@app.command("add")
+def add(code: str = typer.Argument(..., help="Registry code, e.g. DE-BKA."),
+        name: str = typer.Option(..., help="Agency name."),
+        countries: str = typer.Option("", help="ISO alpha-2 codes served, e.g. 'SE,FI'."),
+        channel: str = typer.Option("direct", help="direct, europol, interpol or hotline."),
+        via: str | None = typer.Option(None, help="Intermediary agency code."),
+        delivery: str = typer.Option("pull", help="webhook or pull."),
+        endpoint: str | None = typer.Option(None, help="Webhook endpoint URL."),
+        contact: str = typer.Option("", help="Contact shown to other agencies.")) -> None:
+    """Add an agency; an unknown country code or intermediary is refused."""
+    data = _options(code=code, name=name, countries=_countries(countries), channel=channel,
+                    via_code=via, delivery_method=delivery, endpoint_url=endpoint,
+                    contact=contact)
+    row = _write(lambda s: service.save_agency(s, data, CLI, create=True).code)
+    console.print(f"agency {row} added")
+
+
+@app.command("update")
+def update(code: str = typer.Argument(..., help="Agency code."),
+           name: str | None = typer.Option(None), countries: str | None = typer.Option(None),
+           channel: str | None = typer.Option(None),
+           via: str | None = typer.Option(None, help="Intermediary ('' clears it)."),
+           delivery: str | None = typer.Option(None), endpoint: str | None = typer.Option(None),
+           contact: str | None = typer.Option(None),
+           enable: bool = typer.Option(False, help="Re-enable a disabled agency.")) -> None:
+    """Change an agency's fields (only those given)."""
+    data = _options(code=code, name=name, countries=_countries(countries), channel=channel,
+                    via_code=via, delivery_method=delivery, endpoint_url=endpoint,
+                    contact=contact, active=True if enable else None)
+    row = _write(lambda s: service.save_agency(s, data, CLI, create=False).code)
+    console.print(f"agency {row} updated")
+
+
+@app.command("disable")
+def disable(code: str = typer.Argument(..., help="Agency code.")) -> None:
+    """Disable an agency: new routes skip it (refused while others route through it)."""
+    row = _write(lambda s: service.save_agency(s, {"code": code, "active": False}, CLI,
+                                               create=False).code)
+    console.print(f"agency {row} disabled")
+
+
+@app.command("retention")
+def retention(country: str = typer.Argument(..., help="ISO alpha-2 country code."),
+              days: str = typer.Argument(..., help="Days, or 'unknown'."),
+              source: str = typer.Option("", help="Statute or order the window comes from.")
+              ) -> None:
+    """Override a country's subscriber-data retention window (it wins over the jurisdiction
+    table; 'unknown' makes the conservative default apply, flagged assumed)."""
+    if days != "unknown" and not days.lstrip("-").isdigit():
+        console.print(f"[red]error:[/red] days must be a whole number or 'unknown', not {days!r}")
+        raise typer.Exit(1)
+    value = None if days == "unknown" else int(days)
+    code = _write(lambda s: service.set_retention(s, country, value, source, CLI).country)
+    console.print(f"retention window of {code}: {days} days")
+
+
+@app.command("forecast")
+def forecast(code: str = typer.Argument(..., help="Agency code."),
+             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """What an agency should expect: queued now, next 24 h, deadlines falling due."""
+    def run(session: Session) -> dict[str, Any]:
+        return service.forecast(session, service.agency_for_user(session, code))
+
+    result = _write(run)
+    if as_json:
+        console.print_json(json.dumps(result))
+        return
+    table = Table("figure", "value")
+    for key, value in result.items():
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+    console.print(table)
