@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from staff_support import STAFF_PASSWORD, add_report
 from tipline.audit.service import Actor
 from tipline.cases.models import Case, CaseReport
 from tipline.reports.models import Identifier, IpEvent
@@ -14,8 +15,6 @@ from tipline.routing.service import RoutingConfig
 from tipline.state import AppState
 from tipline.users.schemas import UserCreate
 from tipline.users.service import create_user
-
-from staff_support import STAFF_PASSWORD, add_report
 
 ACTOR = Actor("test")
 # Documentation and loopback addresses, placed in countries for the tests only.

@@ -7,15 +7,15 @@ import datetime as dt
 
 import httpx
 import pytest
+from routing_support import add_agency_user, import_sample, new_case, report, route
 from typer.testing import CliRunner
 
+from staff_support import STAFF_PASSWORD, add_user
 from tipline.cli import app
 from tipline.db import utcnow
 from tipline.settings import Settings
 from tipline.state import AppState
 
-from routing_support import add_agency_user, import_sample, new_case, report, route
-from staff_support import STAFF_PASSWORD, add_user
 from support import LiveServer, add_reporter
 
 
@@ -57,8 +57,8 @@ def test_agency_users_see_only_their_own(server: LiveServer, state: AppState,
                                          http: httpx.Client) -> None:
     import_sample(state)
     add_reporter(state, "platform-a", country="US")
-    se_user, de_user = add_agency_user(state, "se-desk", "SE-NOA"), add_agency_user(state, "de-desk",
-                                                                               "DE-BKA")
+    se_user = add_agency_user(state, "se-desk", "SE-NOA")
+    de_user = add_agency_user(state, "de-desk", "DE-BKA")
     add_user(state, "ana", role="analyst")
     me = f"{server.url}/api/v1/agencies/me"
     watch = http.post(f"{me}/watches", auth=de_user, json={

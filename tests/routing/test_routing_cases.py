@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from routing_support import ACTOR, config, import_sample, join, new_case, report, route
 from sqlalchemy import select
 
 from tipline.cases.models import Case, CaseEvent, CasePriority, CaseReport
@@ -13,7 +14,6 @@ from tipline.routing import geo, service, store
 from tipline.routing.models import Agency, Alert, Delivery, Route, WatchHit
 from tipline.state import AppState
 
-from routing_support import ACTOR, config, import_sample, join, new_case, report, route
 from support import add_reporter
 
 

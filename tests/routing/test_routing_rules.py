@@ -44,7 +44,7 @@ def test_secondary_evidence_counts_only_without_primary() -> None:
 
 
 def test_registry_refuses_bad_entries_with_clear_errors() -> None:
-    with pytest.raises(RegistryError, match="unknown country code.*XX"):
+    with pytest.raises(RegistryError, match=r"unknown country code.*XX"):
         rules.check_agency(AgencyEntry("X-1", "x", ("XX",), "direct", None, "pull"), REGISTRY)
     with pytest.raises(RegistryError, match="intermediary NOPE is not in the registry"):
         rules.check_agency(AgencyEntry("X-1", "x", ("SE",), "europol", "NOPE", "pull"),
