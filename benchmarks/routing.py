@@ -36,7 +36,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 from sqlalchemy import select, update
 
@@ -45,7 +44,6 @@ sys.path.insert(0, str(ROOT / "tests" / "delivery"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from agency_server import AgencyServer  # noqa: E402
-from support import add_reporter, free_port  # noqa: E402
 
 from tipline.app import create_app  # noqa: E402
 from tipline.audit.service import Actor  # noqa: E402
@@ -62,6 +60,8 @@ from tipline.routing import service as routing_service  # noqa: E402
 from tipline.routing.models import Agency, Delivery, Route  # noqa: E402
 from tipline.settings import Settings  # noqa: E402
 from tipline.state import AppState, build_state  # noqa: E402
+
+from support import add_reporter, free_port  # noqa: E402
 
 SECRET = "benchmark-agency-secret"
 DAY = 86400.0

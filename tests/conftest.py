@@ -21,6 +21,17 @@ from tipline.state import AppState, build_state
 from support import PG_ADMIN_URL, LiveServer, _truncate, add_reporter, make_settings
 
 
+@pytest.fixture(autouse=True)
+def no_outside_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never ask a real DNS server: routing does not resolve reported URLs' hosts (the
+    variable reaches `tipline serve` subprocesses too), and should anything build the system
+    resolver anyway, every host resolves to loopback. Routing tests inject their own fake."""
+    from tipline.routing import geo
+
+    monkeypatch.setenv("TIPLINE_ROUTING_RESOLVE_HOSTS", "false")
+    monkeypatch.setattr(geo.SystemResolver, "resolve", lambda _self, _host: ["127.0.0.1"])
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating once is faster)."""

@@ -185,10 +185,10 @@ def test_forecast_on_a_crafted_dataset(state: AppState) -> None:
                       deadline=now + dt.timedelta(hours=due_h))
             session.add(r)
             session.flush()
-            if i < 2:
-                session.add(Delivery(route_id=r.id, case_id=cases[i].id, agency_id=se.id,
-                                     case_version=f"v{i}", idempotency_key=f"k{i}",
-                                     status="pending"))
+            status = ["pending", "pending", "superseded", "dead"][i]
+            session.add(Delivery(route_id=r.id, case_id=cases[i].id, agency_id=se.id,
+                                 case_version=f"v{i}", idempotency_key=f"k{i}",
+                                 status=status))
         # A superseded route of case 0 (re-routed) counts once; another agency's not at all.
         session.add(Route(case_id=cases[0].id, agency_id=se.id, status="superseded",
                           computed_at=now - dt.timedelta(hours=3)))
@@ -197,7 +197,8 @@ def test_forecast_on_a_crafted_dataset(state: AppState) -> None:
     with state.db.sessions() as session:
         agency = service.agency_for_user(session, "SE-NOA")
         result = service.forecast(session, agency, now)
-    assert result["queued_now"] == 2 and result["queued_by_status"] == {"pending": 2}
+    assert result["queued_now"] == 2
+    assert result["queued_by_status"] == {"pending": 2, "dead": 1}
     assert result["recent_cases"] == 3 and result["expected_next_24h"] == round(3 / 7, 1)
     assert (result["deadlines_next_24h"], result["deadlines_next_7d"],
             result["deadlines_passed"]) == (1, 3, 1)

@@ -137,7 +137,7 @@ def test_forecast_arithmetic() -> None:
     deadlines = [now - dt.timedelta(hours=1), now + dt.timedelta(hours=3),
                  now + dt.timedelta(days=3), now + dt.timedelta(days=30)]
     result = rules.forecast(routed, deadlines, {"pending": 2, "dead": 1}, now)
-    assert result["queued_now"] == 3 and result["recent_cases"] == 4
+    assert result["queued_now"] == 2 and result["recent_cases"] == 4
     assert result["expected_next_24h"] == round(4 / 7, 1)
     assert (result["deadlines_passed"], result["deadlines_next_24h"],
             result["deadlines_next_7d"]) == (1, 1, 2)

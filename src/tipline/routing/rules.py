@@ -32,6 +32,7 @@ PRIMARY = ("ip", "reported_location", "reported_address", "victim_location")
 SECONDARY = ("url_host", "reporter")
 EVIDENCE_SHOWN = 20  # per country in a route's reasons; the count says how many there were
 FORECAST_DAYS = 7
+QUEUED = ("pending", "delivered")  # waiting to be sent, or sent and not yet acknowledged
 
 
 class RegistryError(ValueError):
@@ -396,14 +397,15 @@ def _hash_value(raw: str, algorithm: str | None) -> str:
 
 def forecast(routed_at: Iterable[dt.datetime], deadlines: Iterable[dt.datetime],
              queued: Mapping[str, int], now: dt.datetime) -> dict[str, Any]:
-    """Queued now, expected in the next 24 hours from the average rate of the last
-    FORECAST_DAYS days, and deadlines falling due."""
+    """Queued now (by delivery status: dead letters are listed, not counted as queued),
+    expected in the next 24 hours from the average rate of the last FORECAST_DAYS days, and
+    deadlines falling due."""
     since = now - dt.timedelta(days=FORECAST_DAYS)
     recent = sum(1 for t in routed_at if since <= t <= now)
     dues = list(deadlines)
     return {
         "at": now.isoformat(),
-        "queued_now": sum(queued.values()),
+        "queued_now": sum(n for status, n in queued.items() if status in QUEUED),
         "queued_by_status": dict(sorted(queued.items())),
         "recent_cases": recent,
         "recent_window_days": FORECAST_DAYS,

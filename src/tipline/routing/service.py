@@ -85,7 +85,7 @@ class Outcome:
     hits: list[WatchHit] = field(default_factory=list)
 
 
-def hosts_of_case(session: Session, case_id: int) -> list[str]:
+def urls_of_case(session: Session, case_id: int) -> list[str]:
     return [url for _, url in store.case_inputs(session, case_id).urls]
 
 
@@ -220,9 +220,10 @@ def _escalation_reason(route: Route, codes: Mapping[int, str], hours: int) -> di
 
 
 def raise_priority(session: Session, case: Case, reason: dict[str, Any]) -> bool:
-    """Raise the case one level (at least to the policy's second level), keeping the history
-    as triage does: a new `case_priorities` row and a `priority_changed` event. Nothing is
-    written when the latest priority already carries this reason."""
+    """Raise the case to at least the policy's second level (P2 by default; the first is
+    kept for a child in imminent danger, which a deadline alone does not show), keeping the
+    history as triage does: a new `case_priorities` row and a `priority_changed` event.
+    Nothing is written when the latest priority already carries this reason."""
     previous = triage_store.latest_priority(session, case.id)
     reasons = [r for r in (previous.reasons if previous else []) if isinstance(r, dict)]
     if any(r.get("feature") == ESCALATION and r.get("reason") == reason["reason"]
@@ -231,8 +232,7 @@ def raise_priority(session: Session, case: Case, reason: dict[str, Any]) -> bool
     policy = policy_in_force()
     levels = [lv.name for lv in policy.levels]
     current = case.priority_level if case.priority_level in levels else levels[-1]
-    floor = min(1, len(levels) - 1)
-    target = levels[min(max(levels.index(current) - 1, 0), floor)]
+    target = levels[min(levels.index(current), min(1, len(levels) - 1))]
     kept = [r for r in reasons if r.get("feature") != ESCALATION]
     new_reasons = [{**reason, "min_level": target}, *kept]
     score = case.priority_score or 0

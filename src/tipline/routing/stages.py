@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tipline.cases.store import case_of_report
 from tipline.db import Database
 from tipline.routing import geo
-from tipline.routing.service import RoutingConfig, hosts_of_case, route_case
+from tipline.routing.service import RoutingConfig, route_case, urls_of_case
 
 
 def resolve(db: Database, config: RoutingConfig, report_id: int) -> dict[str, list[str]]:
@@ -17,7 +17,7 @@ def resolve(db: Database, config: RoutingConfig, report_id: int) -> dict[str, li
     slow DNS answer never holds the routing lock."""
     with db.sessions() as session:
         case = case_of_report(session, report_id)
-        urls = hosts_of_case(session, case.id) if case is not None else []
+        urls = urls_of_case(session, case.id) if case is not None else []
     return geo.resolve_hosts(urls, config.resolver)
 
 

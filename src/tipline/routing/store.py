@@ -163,10 +163,11 @@ def open_deadlines(session: Session, agency_ids: Sequence[int]) -> list[dt.datet
 
 
 def queued(session: Session, agency_ids: Sequence[int]) -> dict[str, int]:
-    """Deliveries not yet acknowledged, by status."""
+    """Deliveries not yet acknowledged, by status (a superseded one will never be sent)."""
     return {status: int(n) for status, n in session.execute(
         select(Delivery.status, func.count()).where(
-            Delivery.agency_id.in_(list(agency_ids)), Delivery.acknowledged_at.is_(None))
+            Delivery.agency_id.in_(list(agency_ids)), Delivery.acknowledged_at.is_(None),
+            Delivery.status != "superseded")
         .group_by(Delivery.status))}
 
 
