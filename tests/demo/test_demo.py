@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from tipline.demo.display import Summary
 from tipline.demo.runner import run_demo
 from tipline.demo.server import port_is_free
 
@@ -37,8 +38,30 @@ def test_demo_sends_both_apis_and_everything_accepted_is_processed(tmp_path: Pat
     assert 0 < summary.mean_quality < 100
     assert "retry returned the same report" in text
     assert f"http://127.0.0.1:{port}/docs" in text and "demo-chatterbox-pw" in text
+    assert_cases_and_deliveries(summary)
+    assert "demo-supervisor-pw" in text and "is down" in text
     assert port_is_free(port)  # the server was stopped
     assert (data / "tipline.db").exists()
+
+
+def assert_cases_and_deliveries(summary: Summary) -> None:
+    # Reports fold into fewer cases, each with a priority a reader can explain.
+    assert 0 < len(summary.cases) < summary.accepted
+    assert sum(c.reports for c in summary.cases) == summary.processed
+    for case in summary.cases:
+        assert case.level and case.reasons, case
+    # Seeded known images matched (edited copies too); the rest stays new material.
+    assert any(m.bank == "known" and m.matched for m in summary.matches)
+    assert any(c.known for c in summary.cases) and any(c.new for c in summary.cases)
+    # Every case reached a desk; the outage delayed but lost and duplicated nothing.
+    assert {r.case_id for r in summary.routes} == {c.case_id for c in summary.cases}
+    for route in summary.routes:
+        assert route.status == "acknowledged" and route.arrived and route.version_ok, route
+    d = summary.deliveries
+    assert d is not None and d.acknowledged > 0 and d.waiting == 0 and d.dead == 0
+    assert d.applied == d.acknowledged  # acknowledged once each, applied once each
+    assert d.repeats == 0 and d.bad_signatures == 0
+    assert d.failed_attempts > 0  # the outage desk refused at first
 
 
 def test_busy_port_moves_to_the_next_free_one(tmp_path: Path) -> None:

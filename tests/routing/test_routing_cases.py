@@ -96,7 +96,7 @@ def test_deadline_at_risk_escalates_once(state: AppState) -> None:
             CasePriority.case_id == case_id).order_by(CasePriority.id)))
         assert [h.level for h in history] == ["P4", "P2"]
         reason = history[-1].reasons[0]
-        assert reason["feature"] == "routing_deadline_risk" and "SE" in reason["reason"]
+        assert reason["feature"] == "deadline_within_hours" and "SE" in reason["reason"]
         assert "assumed" in reason["reason"]
         [alert] = session.scalars(select(Alert).where(Alert.kind == "deadline_risk")).all()
         assert alert.case_id == case_id and "EUROPOL -> SE-NOA" in alert.message
@@ -202,3 +202,25 @@ def test_forecast_on_a_crafted_dataset(state: AppState) -> None:
     assert result["recent_cases"] == 3 and result["expected_next_24h"] == round(3 / 7, 1)
     assert (result["deadlines_next_24h"], result["deadlines_next_7d"],
             result["deadlines_passed"]) == (1, 3, 1)
+
+
+def test_a_grown_case_is_queued_again_for_unchanged_routes(state: AppState) -> None:
+    """A report joining a case changes the case's content even when no route changes: the
+    agency must get the new version (and never the unchanged one twice)."""
+    import_sample(state)
+    add_reporter(state, "platform-a", country="US")
+    t = utcnow() - dt.timedelta(days=2)
+    case_id = new_case(state, report(state, "platform-a", ips=[("192.0.2.10", t)]))
+    route(state, case_id)
+    route(state, case_id)  # nothing changed: nothing new queued
+
+    def versions() -> list[str]:
+        with state.db.sessions() as session:
+            return list(session.scalars(select(Delivery.case_version)
+                                        .where(Delivery.case_id == case_id)
+                                        .order_by(Delivery.id)))
+    assert len(versions()) == 1
+    join(state, case_id, report(state, "platform-a"))
+    assert not route(state, case_id).created
+    queued = versions()
+    assert len(queued) == 2 and queued[0] != queued[1]

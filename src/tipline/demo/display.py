@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,7 +12,10 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from tipline.demo.send import Sent
+from tipline.demo.agencies import AGENCIES, IP_COUNTRIES, AgencyDesk
+from tipline.demo.results import CaseRow, DeliveryTotals, ImageMatch, RouteRow, Sent
+from tipline.demo.seed import BENIGN_BANK, CONTRIBUTOR, KNOWN_BANK, STAFF, BankPlan
+from tipline.demo.send import Sent as SentReport
 from tipline.demo.stream import REPORTERS, DemoReporter, Links
 from tipline.ncmec.responses import DESCRIPTIONS
 
@@ -31,6 +35,10 @@ class Summary:
     processed: int = 0
     failed: int = 0
     stages: Counter[str] = field(default_factory=Counter)  # stage -> reports that passed it
+    matches: list[ImageMatch] = field(default_factory=list)
+    cases: list[CaseRow] = field(default_factory=list)  # the worklist
+    routes: list[RouteRow] = field(default_factory=list)
+    deliveries: DeliveryTotals | None = None
 
 
 def reporters(console: Console, created: dict[str, bool]) -> None:
@@ -50,13 +58,15 @@ def reporters(console: Console, created: dict[str, bool]) -> None:
 def intro(console: Console, reports: int) -> None:
     console.print(Panel(
         f"Starts a tipline server on 127.0.0.1 and sends it {reports} synthetic reports through "
-        "both intake APIs, as four invented organisations would. Every image is procedurally "
-        "generated and benign; every person, address and IP is invented (reserved domains and "
-        "documentation IP ranges). Nothing leaves this machine.",
+        "both intake APIs, as four invented organisations would; then shows the cases they "
+        "became, most urgent first, and their delivery to local test police desks. Every image "
+        "is procedurally generated and benign (the 'known material' in the hash bank too); "
+        "every person, address and IP is invented (reserved domains and documentation IP "
+        "ranges). Nothing leaves this machine.",
         title="tipline demo", expand=False))
 
 
-def sent_line(console: Console, sent: Sent) -> None:
+def sent_line(console: Console, sent: SentReport) -> None:
     """One report: who sent it how, what it is, and what the server answered."""
     spec, out = sent.spec, sent.outcome
     if out.ok:
@@ -122,6 +132,14 @@ def summary(console: Console, s: Summary) -> None:
     table.add_row("mean quality", f"{s.mean_quality:.0f} / 100 (accepted reports)")
     table.add_row("processed", f"{s.processed} of {s.accepted} by the pipeline"
                   + (f" ([red]{s.failed} failed[/])" if s.failed else ""))
+    table.add_row("open cases", f"{len(s.cases)} in the worklist (from {s.processed} "
+                  "processed reports)")
+    if s.deliveries is not None:
+        d = s.deliveries
+        table.add_row("deliveries", f"{d.acknowledged} acknowledged of {d.packages} queued "
+                      f"({d.superseded} replaced by newer versions, {d.waiting} waiting, "
+                      f"{d.dead} dead)")
+        table.add_row("duplicates", f"{d.repeats} (packages received twice by a desk)")
     if s.unexpected:
         table.add_row("[bold red]unexpected outcomes[/]",
                       ", ".join(f"#{i + 1}" for i in s.unexpected))
@@ -137,9 +155,148 @@ def closing(console: Console, url: str, log: str, keep_running: bool) -> None:
         f"XML schema   {url}/ispws/xsd",
         *(f"{'login' if i == 0 else '':<13}{r.username} / {r.password}  ({API_NAMES[r.api]})"
           for i, r in enumerate(REPORTERS)),
+        f"staff        {STAFF.username} / {STAFF.password}  ({STAFF.role})",
         f"try          curl -u {first.username}:{first.password} \\\n"
         f"               {url}/api/v1/reports",
+        f"             curl -u {STAFF.username}:{STAFF.password} {url}/api/v1/worklist",
     ]
     if keep_running:
         lines.append("[bold]the server keeps running; press Ctrl-C to stop it[/]")
     console.print(Panel("\n".join(lines), title="tipline demo", expand=False), highlight=False)
+
+
+# --- before the stream: banks, staff login, agencies -----------------------------------------
+
+def banks(console: Console, plan: BankPlan) -> None:
+    known = ", ".join(f"image {i} ({label})" for i, label in plan.known.items())
+    console.print(f"  [bold]{KNOWN_BANK}[/] (positive, contributed by {CONTRIBUTOR}): {known}; "
+                  "industry labels stand in for real classifications", highlight=False)
+    if plan.benign is not None:
+        console.print(f"  [bold]{BENIGN_BANK}[/] (negative): image {plan.benign}, known benign",
+                      highlight=False)
+    console.print("  [dim]Each entry carries its PDQ rotations, mirrors and crops, so edited "
+                  "copies match too. The other images are new material.[/]")
+
+
+def staff(console: Console, created: bool) -> None:
+    state = "created" if created else "from an earlier run"
+    console.print(f"  staff login ({STAFF.role}, {state}): [bold]{STAFF.username}[/] / "
+                  f"[bold]{STAFF.password}[/]", highlight=False)
+
+
+def agencies(console: Console, desks: dict[str, AgencyDesk], outage: str) -> None:
+    table = Table("agency", "serves", "channel chain", "inbox (local test desk)",
+                  title="Demo agencies and their test desks (HTTP servers in this process)",
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    for a in AGENCIES:
+        desk = desks[a.desk]
+        down = " [red](down)[/]" if a.desk == outage else ""
+        table.add_row(a.code, ", ".join(a.countries) or "-", _chain(a.code),
+                      f"{a.desk}{down} {desk.url(a.code)}")
+    console.print(table)
+    places = ", ".join(f"{ip} → {cc}" for ip, cc in IP_COUNTRIES.items())
+    console.print(f"  [bold]Demo IP table:[/] documentation addresses belong to no country, so "
+                  f"the demo server places them: {places}. Other addresses use the offline "
+                  "registry data (iptocc); 10.20.30.40 (private) stays unplaced.",
+                  highlight=False)
+
+
+def _chain(code: str) -> str:
+    hops: list[str] = []
+    current = next((a for a in AGENCIES if a.code == code), None)
+    while current is not None:
+        hops.insert(0, current.code)
+        current = next((a for a in AGENCIES if a.code == current.via), None)
+    return " → ".join(hops)
+
+
+# --- after the pipeline: matches, worklist, deliveries ----------------------------------------
+
+def matches(console: Console, found: list[ImageMatch]) -> None:
+    console.print("[bold]Bank matches[/] of the seeded images' copies in accepted reports:")
+    for m in found:
+        what = f"known material ({m.label})" if m.bank == "known" else "known benign"
+        edits = f"; edited copies matched: {', '.join(m.edits)}" if m.edits else ""
+        missed = f"; [yellow]missed: {', '.join(m.missed)}[/]" if m.missed else ""
+        console.print(f"  image {m.image}, {what}: {m.matched} of {m.copies} copies matched"
+                      f"{edits}{missed}", highlight=False)
+
+
+def _when(moment: dt.datetime | None, now: dt.datetime) -> str:
+    if moment is None:
+        return "none (no IP capture with a time)"
+    hours = (moment - now).total_seconds() / 3600
+    ago = abs(hours)
+    span = f"{ago:.0f} h" if ago < 48 else f"{ago / 24:.0f} d"
+    return f"{moment:%Y-%m-%d %H:%M} " + (f"(in {span})" if hours >= 0 else
+                                            f"[dim](passed {span} ago)[/]")
+
+
+def worklist(console: Console, rows: list[CaseRow], run_reports: set[int],
+             labels: dict[str, str], shown: int = 8) -> None:
+    mine = [r for r in rows if r.report_ids & run_reports]
+    earlier = len(rows) - len(mine)
+    console.print(f"[bold]{len(run_reports)} accepted reports became {len(mine)} open cases.[/]"
+                  + (f" (The worklist also holds {earlier} cases of earlier runs on this data "
+                     "folder.)" if earlier else "")
+                  + " Most urgent first (as GET /api/v1/worklist returns them); a case's score is "
+                  "the sum of its reasons' points, and its level the first one the score "
+                  "reaches, unless a reason sets a floor:", highlight=False)
+    now = dt.datetime.now(dt.UTC)
+    for row in rows[:shown]:
+        level = row.level or "-"
+        console.print(f"\n [bold]case {row.case_id}[/]  [bold red]{level}[/] "
+                      f"{escape(labels.get(level, ''))}  score {row.score}  "
+                      f"IP data deadline {_when(row.deadline, now)}", highlight=False)
+        console.print(f"   {_n(row.reports, 'report')}, {_n(row.accounts, 'account')}, "
+                      f"{_n(row.clusters, 'media cluster')}: {row.known} known material, "
+                      f"{row.new} new", highlight=False)
+        for reason in row.reasons:
+            floor = f" [cyan](at least {reason.min_level})[/]" if reason.min_level else ""
+            points = f"+{reason.points}"
+            console.print(f"   [green]{points:>4}[/] {escape(reason.text)}{floor}",
+                          highlight=False)
+    if len(rows) > shown:
+        console.print(f"\n [dim]... and {len(rows) - shown} more cases (see the worklist "
+                      "through the API)[/]")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def outage(console: Console, desk: str, waiting: list[Sent]) -> None:
+    attempts = sum(s.attempts for s in waiting)
+    error = next((s.last_error for s in waiting if s.last_error), None) or "-"
+    console.print(f"[yellow]The {desk} is down[/] (nothing listens on its port): "
+                  f"{_n(len(waiting), 'package')} waiting in the outbox after "
+                  f"{_n(attempts, 'failed attempt')} ([dim]{escape(_short(error, 80))}[/]); "
+                  "tipline retries with backoff. Bringing the desk back up ...", highlight=False)
+
+
+def deliveries(console: Console, rows: list[RouteRow], totals: DeliveryTotals,
+               seconds: float) -> None:
+    now = dt.datetime.now(dt.UTC)
+    table = Table("case", "agency", "channel chain", "deadline (IP data retention)",
+                  "delivery", "versions", "tries", "at the desk",
+                  title="Routes and deliveries (versions: delivered / replaced before sending)",
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    for r in rows:
+        status = "[green]acknowledged[/]" if r.status == "acknowledged" else f"[red]{r.status}[/]"
+        desk = ("[green]signature ✓ version ✓[/]" if r.arrived and r.version_ok
+                else "[red]not received[/]" if not r.arrived else "[red]version mismatch[/]")
+        if r.repeats:
+            desk += f" [red]{r.repeats} repeats[/]"
+        risk = " [bold red]at risk[/]" if r.at_risk else ""
+        deadline = (f"{_when(r.deadline, now)}{risk}\n[dim]{escape(r.deadline_note)}[/]"
+                    if r.deadline else f"[dim]none: {escape(r.deadline_note)}[/]")
+        table.add_row(str(r.case_id), r.agency, " → ".join(r.chain), deadline, status,
+                      f"{r.delivered} / {r.replaced}", str(r.attempts), desk)
+    console.print(table)
+    console.print(
+        f"[green]✓[/] {totals.acknowledged} packages acknowledged in {seconds:.1f}s, each "
+        f"applied once by its desk ({totals.applied} applied, {totals.repeats} repeats, "
+        f"{totals.bad_signatures} bad signatures); {totals.superseded} older versions replaced "
+        f"before delivery, {totals.failed_attempts} failed attempts retried, {totals.waiting} "
+        f"waiting, {totals.dead} dead letters.",
+        highlight=False)

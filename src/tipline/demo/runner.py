@@ -1,8 +1,10 @@
-"""`tipline demo`: start a server, stream benign synthetic reports through both APIs, show what
-the server made of them, and leave the server running to explore."""
+"""`tipline demo`: seed hash banks, a staff login and local test agencies, start a server, stream
+benign synthetic reports through both APIs, show the worklist of cases they became and their
+delivery to the agencies, and leave the server running to explore."""
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import statistics
 import threading
@@ -10,14 +12,24 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tipline.audit.service import Actor
-from tipline.db import Database
-from tipline.demo import display
+from tipline.db import Database, utcnow
+from tipline.demo import display, results
+from tipline.demo.agencies import DESKS, FALLBACK, OUTAGE_DESK, AgencyDesk, start_desks, stop_desks
+from tipline.demo.seed import (
+    STAFF,
+    BankPlan,
+    ensure_staff,
+    plan_banks,
+    register_agencies,
+    seed_banks,
+)
 from tipline.demo.send import Sender, Sent
 from tipline.demo.server import DemoServer, ServerError, free_port_from, is_tipline
 from tipline.demo.stream import REPORTERS, ReportSpec, generate_reports, links
@@ -26,9 +38,24 @@ from tipline.reporters.schemas import ReporterCreate
 from tipline.reporters.service import create_reporter
 from tipline.reporters.store import by_username
 from tipline.settings import Settings
+from tipline.triage.policy import current_policy
 
 DEMO = Actor("demo")
 T = TypeVar("T")
+
+# The demo server's settings on top of the user's: the pipeline and delivery inside the server;
+# no DNS lookups of reported URLs (their hosts are invented, and the demo asks nothing of the
+# outside world); webhooks to the test desks on loopback over plain http; retries every second
+# or two instead of every half minute, and enough of them to outlast the demo's outage.
+DEMO_SERVER: dict[str, Any] = {
+    "run_pipeline_in_server": True,
+    "routing_resolve_hosts": False,
+    "routing_fallback_agency": FALLBACK,
+    "outbound_allow_loopback": True,
+    "delivery_backoff_base_seconds": 0.5,
+    "delivery_backoff_max_seconds": 2.0,
+    "delivery_max_attempts": 200,
+}
 
 
 def ensure_reporters(settings: Settings) -> dict[str, bool]:
@@ -124,6 +151,26 @@ def run_demo(settings: Settings, reports: int = 40, port: int = 8000, keep_runni
 
 def _run(settings: Settings, reports: int, port: int, keep_running: bool, console: Console,
          seed: int) -> display.Summary:
+    chosen = _choose_port(port, console)
+    created = display_step(console, "preparing the database",
+                           lambda: ensure_reporters(settings))
+    display.reporters(console, created)
+    specs = display_step(console, f"generating {reports} synthetic reports (benign images)",
+                         lambda: generate_reports(reports, seed))
+    plan = plan_banks(specs)
+    desks = start_desks()
+    try:
+        staff_created = display_step(console, "seeding hash banks, a staff login and the demo "
+                                     "agencies", lambda: seed_demo(settings, plan, seed, desks))
+        display.banks(console, plan)
+        display.staff(console, staff_created)
+        display.agencies(console, desks, OUTAGE_DESK)
+        return _serve(settings, chosen, specs, plan, desks, keep_running, console)
+    finally:
+        stop_desks(desks)
+
+
+def _choose_port(port: int, console: Console) -> int:
     chosen = free_port_from(port)
     if chosen is None:
         console.print(f"[red]error:[/] ports {port}-{port + 19} on 127.0.0.1 are all busy; "
@@ -137,12 +184,26 @@ def _run(settings: Settings, reports: int, port: int, keep_running: bool, consol
                           "first (Ctrl-C in its terminal).[/]")
         else:
             console.print(f"[yellow]port {port} is taken by another program; using {chosen}[/]")
+    return chosen
 
-    created = display_step(console, "preparing the database",
-                           lambda: ensure_reporters(settings))
-    display.reporters(console, created)
-    # The pipeline runs inside the demo server whatever the database, so no worker is needed.
-    server = DemoServer(settings.model_copy(update={"run_pipeline_in_server": True}), chosen,
+
+def seed_demo(settings: Settings, plan: BankPlan, seed: int, desks: dict[str, AgencyDesk]
+              ) -> bool:
+    """Banks, staff login and agencies, in one transaction; True if the login is new."""
+    db = Database(settings.resolved_database_url)
+    try:
+        with db.transaction() as session:
+            seed_banks(session, plan, seed)
+            register_agencies(session, desks)
+            return ensure_staff(session)
+    finally:
+        db.dispose()
+
+
+def _serve(settings: Settings, port: int, specs: list[ReportSpec], plan: BankPlan,
+           desks: dict[str, AgencyDesk], keep_running: bool, console: Console
+           ) -> display.Summary:
+    server = DemoServer(settings.model_copy(update=DEMO_SERVER), port,
                         settings.data_dir / "demo-server.log")
     try:
         display_step(console, f"starting the server on {server.url}", server.start)
@@ -150,30 +211,77 @@ def _run(settings: Settings, reports: int, port: int, keep_running: bool, consol
         console.print(f"[red]error:[/] {exc}")
         raise SystemExit(1) from exc
     sender = Sender(server.url, uuid.uuid4().hex[:8])
+    staff = httpx.Client(base_url=server.url, auth=(STAFF.username, STAFF.password), timeout=60)
+    db = Database(settings.resolved_database_url)
     try:
-        summary = _stream(sender, reports, seed, console)
+        since = utcnow()
+        summary = _stream(sender, specs, console)
+        summary.matches = results.match_outcomes(db, specs, sender.report_ids, plan)
+        display.matches(console, summary.matches)
+        mine = set(sender.report_ids.values())
+        _worklist(settings, staff, mine, summary, console)
+        _deliver(db, staff, desks, since, mine, summary, console)
+        display.summary(console, summary)
         display.closing(console, server.url, str(server.log_path), keep_running)
         if keep_running:
             _wait_for_ctrl_c(server, console)
         return summary
     finally:
+        staff.close()
         sender.close()
+        db.dispose()
         server.stop()
 
 
-def _stream(sender: Sender, reports: int, seed: int, console: Console) -> display.Summary:
-    specs = display_step(console, f"generating {reports} synthetic reports (benign images)",
-                         lambda: generate_reports(reports, seed))
+def _stream(sender: Sender, specs: list[ReportSpec], console: Console) -> display.Summary:
     console.rule("Submitting through both APIs (XML: /ispws, JSON: /api/v1/reports)")
-    results = submit_all(sender, specs, console)
-    summary = summarise(results, sender.base_url)
+    results_ = submit_all(sender, specs, console)
+    summary = summarise(results_, sender.base_url)
     console.rule("Pipeline")
     started = time.monotonic()
-    wait_processed(sender, results, summary, console)
+    wait_processed(sender, results_, summary, console)
     display.pipeline_done(console, summary, time.monotonic() - started)
     display.links(console, links(specs))
-    display.summary(console, summary)
     return summary
+
+
+def _worklist(settings: Settings, staff: httpx.Client, mine: set[int],
+              summary: display.Summary, console: Console) -> None:
+    console.rule(f"Worklist (as {STAFF.username})")
+    summary.cases = results.worklist(staff)
+    labels = {lv.name: lv.label for lv in current_policy(settings.triage_policy_path).levels}
+    display.worklist(console, summary.cases, mine, labels)
+
+
+def _deliver(db: Database, staff: httpx.Client, desks: dict[str, AgencyDesk],
+             since: dt.datetime, mine: set[int], summary: display.Summary, console: Console
+             ) -> None:
+    """Let the outbox drain to the desks that are up, show what waits for the one that is
+    down, bring it back, and wait until every package is acknowledged."""
+    console.rule("Routing and delivery to the test desks")
+    started = time.monotonic()
+    up = [d for d in DESKS if d != OUTAGE_DESK]
+    sent = _wait_outbox(db, since, lambda rows: not results.unsettled(rows, up) and all(
+        s.attempts > 0 for s in results.unsettled(rows, [OUTAGE_DESK])))
+    display.outage(console, OUTAGE_DESK, results.unsettled(sent, [OUTAGE_DESK]))
+    desks[OUTAGE_DESK].start()
+    sent = _wait_outbox(db, since, lambda rows: not results.unsettled(rows))
+    # The cases of this run's reports: cases of earlier runs were delivered back then.
+    cases = [c.case_id for c in summary.cases if c.report_ids & mine]
+    summary.routes = results.routes(staff, cases, sent, desks)
+    summary.deliveries = results.totals(sent, desks)
+    display.deliveries(console, summary.routes, summary.deliveries, time.monotonic() - started)
+
+
+def _wait_outbox(db: Database, since: dt.datetime,
+                 done: Callable[[list[results.Sent]], bool], timeout: float = 30
+                 ) -> list[results.Sent]:
+    deadline = time.monotonic() + timeout
+    rows = results.outbox(db, since)
+    while not done(rows) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        rows = results.outbox(db, since)
+    return rows
 
 
 def display_step(console: Console, what: str, step: Callable[[], T]) -> T:

@@ -1,5 +1,6 @@
-"""The demo's tipline server: `tipline serve` in a child process, so it can outlive the stream
-and be stopped cleanly, with the same settings as the demo command itself."""
+"""The demo's tipline server: `tipline serve` (as `tipline.demo.serve`, which also places the
+demo's documentation-range addresses in countries) in a child process, so it can outlive the
+stream and be stopped cleanly, with the same settings as the demo command itself."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ class DemoServer:
         env = {**os.environ, **settings_env(self.settings), "TIPLINE_HOST": HOST}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tipline.cli", "serve", "--host", HOST,
+                [sys.executable, "-m", "tipline.demo.serve", "--host", HOST,
                  "--port", str(self.port)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                 # Its own process group: Ctrl-C reaches only the demo, which then stops the

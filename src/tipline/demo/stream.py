@@ -119,8 +119,15 @@ class _Images:
     def get(self, image: int, variant: str) -> bytes:
         if image not in self._copies:
             img = generate(self.seed * 1000 + image, IMAGE_SIZE)
+            # Same bytes as original_image(seed, image).
             self._copies[image] = {"original": to_jpeg(img), **variants(img, seed=image)}
         return self._copies[image][variant]
+
+
+def original_image(seed: int, image: int) -> bytes:
+    """The original of base image `image`, byte for byte as the stream first posts it (what a
+    hash bank would have been given)."""
+    return to_jpeg(generate(seed * 1000 + image, IMAGE_SIZE))
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, record
 from tipline.cases import store as cases_store
-from tipline.cases.models import Case, CaseEvent, CasePriority
+from tipline.cases.models import Case, CaseEvent
 from tipline.classification.jurisdictions import lookup as jurisdiction
 from tipline.clusters.store import serialize
 from tipline.db import utcnow
@@ -25,12 +25,10 @@ from tipline.routing import geo, rules, store
 from tipline.routing.models import Agency, Alert, RetentionWindow, Route, Watch, WatchHit
 from tipline.routing.rules import AgencyEntry, RegistryError, Retention
 from tipline.settings import Settings
-from tipline.triage import store as triage_store
-from tipline.triage.service import policy_in_force
+from tipline.triage import service as triage_service
 
 log = logging.getLogger(__name__)
 LOCK = "tipline.routing"
-ESCALATION = "routing_deadline_risk"
 
 
 class NotFound(LookupError):
@@ -107,7 +105,9 @@ def route_case(session: Session, case_id: int, config: RoutingConfig,
     outcome = Outcome(case.id, unrouted=plan.unrouted)
     _apply_plan(session, case, plan, ids, now, config.margin, outcome)
     session.flush()
-    for route in outcome.created:
+    # Every active route, not only new ones: a case that grew without changing its routes is
+    # a new version for its agencies (delivery skips versions it already has).
+    for route in outcome.active:
         _hand_over(session, route)
     _escalate(session, case, outcome.active, entries, ids, now, config.margin, outcome)
     outcome.hits = deconflict(session, case, outcome.active)
@@ -204,46 +204,11 @@ def _escalate(session: Session, case: Case, active: Sequence[Route],
                    f"(via {' -> '.join(route.channel_chain)})")
         _alert(session, "deadline_risk", case.id, route.agency_id, message)
     if risky:
-        outcome.escalated = raise_priority(session, case, _escalation_reason(risky[0], codes,
-                                                                              hours))
-
-
-def _escalation_reason(route: Route, codes: Mapping[int, str], hours: int) -> dict[str, Any]:
-    assert route.deadline is not None
-    basis = route.deadline_basis
-    text = (f"IP data retention in {basis.get('country', '?')} ends "
-            f"{route.deadline:%Y-%m-%d %H:%M} UTC, less than {hours} h away: the route to "
-            f"{codes[route.agency_id]} is at risk")
-    if basis.get("assumed"):
-        text += " (assumed: the country's retention window is unknown)"
-    return {"feature": ESCALATION, "points": 0, "reason": text, "route_id": route.id}
-
-
-def raise_priority(session: Session, case: Case, reason: dict[str, Any]) -> bool:
-    """Raise the case to at least the policy's second level (P2 by default; the first is
-    kept for a child in imminent danger, which a deadline alone does not show), keeping the
-    history as triage does: a new `case_priorities` row and a `priority_changed` event.
-    Nothing is written when the latest priority already carries this reason."""
-    previous = triage_store.latest_priority(session, case.id)
-    reasons = [r for r in (previous.reasons if previous else []) if isinstance(r, dict)]
-    if any(r.get("feature") == ESCALATION and r.get("reason") == reason["reason"]
-           for r in reasons):
-        return False
-    policy = policy_in_force()
-    levels = [lv.name for lv in policy.levels]
-    current = case.priority_level if case.priority_level in levels else levels[-1]
-    target = levels[min(levels.index(current), min(1, len(levels) - 1))]
-    kept = [r for r in reasons if r.get("feature") != ESCALATION]
-    new_reasons = [{**reason, "min_level": target}, *kept]
-    score = case.priority_score or 0
-    label = f"routing escalation ({policy.label})"
-    case.priority_level, case.priority_reasons = target, new_reasons
-    session.add(CasePriority(case_id=case.id, level=target, score=score, reasons=new_reasons,
-                             policy=label))
-    session.add(CaseEvent(case_id=case.id, kind="priority_changed", detail={
-        "from": previous.level if previous else None, "to": target, "score": score,
-        "policy": label, "reason": reason["reason"]}))
-    return True
+        # Triage owns priority: it reads the routes' deadlines, and its policy raises a case
+        # whose retention ends soon, so the escalation survives every later recompute.
+        before = case.priority_level
+        priority = triage_service.recompute(session, case.id, now=now)
+        outcome.escalated = priority is not None and priority.level != before
 
 
 # --- deconfliction -------------------------------------------------------------------------

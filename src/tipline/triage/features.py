@@ -63,6 +63,26 @@ def _prior_reports(report: Report) -> bool:
                as_list(report.document.get("personOrUserReported")) if isinstance(party, dict))
 
 
+def _route_deadline(session: Session, case_id: int) -> tuple[dt.datetime, bool, str] | None:
+    """The nearest deadline of the case's active routes: routing knows the country of each IP
+    address (whose providers' retention is what expires), so it beats the reporter's country."""
+    from tipline.routing.models import Agency, Route
+
+    row = session.execute(
+        select(Route.deadline, Route.deadline_basis, Agency.code)
+        .join(Agency, Agency.id == Route.agency_id)
+        .where(Route.case_id == case_id, Route.status == "active", Route.deadline.is_not(None))
+        .order_by(Route.deadline).limit(1)).first()
+    if row is None:
+        return None
+    deadline, basis, code = row
+    assumed = bool(basis.get("assumed"))
+    note = f"IP data retention in {basis.get('country', '?')}, route to {code}"
+    if assumed:
+        note += "; assumed: that country's retention window is unknown"
+    return deadline, assumed, note
+
+
 def _deadline(session: Session, reports: Sequence[Report],
               policy: Policy) -> tuple[dt.datetime | None, bool]:
     """The nearest end of IP data retention: each report's earliest IP capture plus the
@@ -95,7 +115,9 @@ def build_features(session: Session, case_id: int, policy: Policy,
     youngest = max(bands, key=classification.SEVERITY["age_band"].__getitem__, default="unknown")
     accounts, repeats = _accounts(session, report_ids)
     repeats = max(repeats, sum(1 for r in reports if _prior_reports(r)))
-    deadline, assumed = _deadline(session, reports, policy)
+    routed = _route_deadline(session, case_id)
+    deadline, assumed = (routed[0], routed[1]) if routed else _deadline(session, reports,
+                                                                            policy)
     return CaseFeatures(
         reports=len(reports),
         escalation=any(r.escalate for r in reports),
@@ -108,4 +130,5 @@ def build_features(session: Session, case_id: int, policy: Policy,
         victims=sum(len(as_list(r.document.get("victim"))) for r in reports),
         accounts=accounts, repeat_accounts=repeats,
         deadline=deadline, deadline_assumed=assumed, now=now or utcnow(),
+        deadline_note=routed[2] if routed else "",
     )

@@ -70,6 +70,7 @@ class CaseFeatures:
     repeat_accounts: int = 0  # reported accounts seen in more than one report
     deadline: dt.datetime | None = None  # nearest end of IP data retention
     deadline_assumed: bool = False  # from the policy's default, not the country's law
+    deadline_note: str = ""  # where the deadline comes from (country, route), for the reason
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -188,7 +189,9 @@ def _holds(rule: Rule, f: CaseFeatures) -> dict[str, Any] | None:
 
 def _reason(rule: Rule, detail: dict[str, Any], f: CaseFeatures) -> dict[str, Any]:
     text = rule.reason.format(**{"count": "", "value": "", "hours": "", **detail})
-    if rule.feature.startswith("deadline") and f.deadline_assumed:
+    if rule.feature.startswith("deadline") and f.deadline_note:
+        text += f" ({f.deadline_note})"
+    elif rule.feature.startswith("deadline") and f.deadline_assumed:
         text += " (assumed: the reporter's country has no known retention window)"
     entry: dict[str, Any] = {"feature": rule.feature, "points": rule.points, "reason": text}
     if rule.min_level:
