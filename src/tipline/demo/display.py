@@ -236,7 +236,8 @@ def worklist(console: Console, rows: list[CaseRow], run_reports: set[int],
              labels: dict[str, str], shown: int = 8) -> None:
     mine = [r for r in rows if r.report_ids & run_reports]
     earlier = len(rows) - len(mine)
-    console.print(f"[bold]{len(run_reports)} accepted reports became {len(mine)} open cases.[/]"
+    became = _n(len(mine), "open case")
+    console.print(f"[bold]{len(run_reports)} accepted reports became {became}.[/]"
                   + (f" (The worklist also holds {earlier} cases of earlier runs on this data "
                      "folder.)" if earlier else "")
                   + " Most urgent first (as GET /api/v1/worklist returns them); a case's score is "
