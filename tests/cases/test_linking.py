@@ -69,6 +69,22 @@ def test_new_material_links_known_material_does_not(state: AppState) -> None:
         assert (case.summary["new_clusters"], case.summary["known_clusters"]) == (1, 1)
 
 
+def test_known_benign_content_links_nobody(state: AppState) -> None:
+    """Strangers sharing an image that a negative bank knows as benign (a meme, a stock
+    photo) are not one case, though no positive bank knows the image."""
+    reporter = login(state)
+    benign = generate(43, size=(256, 192))
+    records, extra = records_from_media(to_jpeg(benign), HashRecord(signal_type="", value=""))
+    with state.db.transaction() as s:
+        bank = banks.create_bank(s, BankCreate(name="benign", kind="negative"), Actor("test"))
+        banks.add_records(s, bank, records, Actor("test"), variants=extra)
+    state.index.open()
+    a = submit(state, reporter, {"b1": to_jpeg(benign)}, account="a")
+    b = submit(state, reporter, {"b2": variants(benign)["resized_50"]}, account="b")
+    run(state)
+    assert partition(case_of(state)) == {frozenset({a}), frozenset({b})}
+
+
 def test_ip_links_within_the_window_only(state: AppState) -> None:
     reporter = login(state)
     ip = "203.0.113.7"

@@ -13,7 +13,7 @@ from tipline.cases.models import Case, CaseEvent, CaseReport
 from tipline.cases.rules import LINK_KINDS, LINK_ROLES, IpUse, ReportFacts
 from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.clusters.rules import seen_at
-from tipline.clusters.store import chunks
+from tipline.clusters.store import bank_matched_clusters, chunks
 from tipline.reporters.models import Reporter
 from tipline.reports.models import Identifier, IpEvent, Report
 
@@ -42,10 +42,12 @@ def linked_by_identifiers(session: Session, report_id: int, keys: Sequence[tuple
 
 
 def new_material_clusters(session: Session, report_id: int) -> list[int]:
-    """Clusters of the report's files that hold no known (bank-matched) material."""
+    """Clusters of the report's files that no bank accounts for (neither known material nor
+    known benign content)."""
     return list(session.scalars(
         select(MediaCluster.id).join(ClusterMember, ClusterMember.cluster_id == MediaCluster.id)
-        .where(ClusterMember.report_id == report_id, MediaCluster.known.is_(False))
+        .where(ClusterMember.report_id == report_id, MediaCluster.known.is_(False),
+               MediaCluster.id.not_in(bank_matched_clusters()))
         .distinct().order_by(MediaCluster.id)))
 
 

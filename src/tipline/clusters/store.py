@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tipline.banks.models import Bank
@@ -88,6 +88,14 @@ def signals_of(session: Session, file_ids: Sequence[str]) -> dict[str, list[File
                 FileSignal.signal_type.in_(("pdq", "vpdq"))).order_by(FileSignal.id)):
             found[s.file_id].append(s)
     return found
+
+
+def bank_matched_clusters() -> Select[int]:
+    """Clusters with a member matched by any bank, negative banks included: such content is
+    accounted for (known abuse material, or known benign), so it is not new material and it
+    links nobody into one case."""
+    return (select(ClusterMember.cluster_id)
+            .join(FileMatch, FileMatch.file_id == ClusterMember.file_id).distinct())
 
 
 def positive_files(session: Session, file_ids: Sequence[str]) -> set[str]:

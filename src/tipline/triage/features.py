@@ -14,6 +14,7 @@ from tipline.classification import rules as classification
 from tipline.classification.jurisdictions import lookup
 from tipline.classification.service import effective_for_file
 from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.clusters.store import bank_matched_clusters
 from tipline.db import utcnow
 from tipline.matching.models import FileMatch
 from tipline.reporters.models import Reporter
@@ -35,7 +36,9 @@ def _new_material(session: Session, files: Sequence[ReportFile]) -> int:
             ClusterMember, ClusterMember.cluster_id == MediaCluster.id)
         .where(ClusterMember.file_id.in_(ids)).distinct()).all()
     if clusters:
-        return sum(1 for c in clusters if not c.known)
+        accounted = set(session.scalars(bank_matched_clusters()
+                                        .where(ClusterMember.file_id.in_(ids))))
+        return sum(1 for c in clusters if not c.known and c.id not in accounted)
     # Not clustered (yet): count decoded media files that matched no positive bank entry.
     matched = set(session.scalars(select(FileMatch.file_id).where(
         FileMatch.file_id.in_(ids), FileMatch.suppressed.is_(False))))
