@@ -102,3 +102,14 @@ def server(state: AppState) -> Iterator[LiveServer]:
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point `tipline` commands run in-process (Typer's runner) at the test's database."""
+    for name, value in {"DATABASE_URL": settings.resolved_database_url,
+                        "DATA_DIR": str(settings.data_dir), "ENVIRONMENT": "test",
+                        "EVIDENCE_KEY": settings.evidence_key,
+                        "SECRET_KEY": settings.secret_key}.items():
+        monkeypatch.setenv(f"TIPLINE_{name}", value)
+    monkeypatch.setenv("COLUMNS", "250")  # Rich tables in full

@@ -14,20 +14,12 @@ from tipline.banks.formats import FORMATS
 from tipline.banks.models import BankEntry, BankSignal
 from tipline.banks.records import HashRecord
 from tipline.cli import app
-from tipline.settings import Settings
 from tipline.state import AppState
 from tipline.synthetic.images import generate, to_jpeg, variants
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"DATABASE_URL": settings.resolved_database_url,
-                        "DATA_DIR": str(settings.data_dir), "ENVIRONMENT": "test",
-                        "EVIDENCE_KEY": settings.evidence_key,
-                        "SECRET_KEY": settings.secret_key}.items():
-        monkeypatch.setenv(f"TIPLINE_{name}", value)
 
 
 def run(*args: str) -> str:

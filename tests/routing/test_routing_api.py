@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from staff_support import STAFF_PASSWORD, add_user
 from tipline.cli import app
 from tipline.db import utcnow
-from tipline.settings import Settings
 from tipline.state import AppState
 
 from support import LiveServer, add_reporter
@@ -101,14 +100,6 @@ def test_agency_users_see_only_their_own(server: LiveServer, state: AppState,
     assert http.get(f"{me}/routes", auth=stranger).status_code == 404
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"DATABASE_URL": settings.resolved_database_url,
-                        "DATA_DIR": str(settings.data_dir), "ENVIRONMENT": "test",
-                        "EVIDENCE_KEY": settings.evidence_key,
-                        "SECRET_KEY": settings.secret_key}.items():
-        monkeypatch.setenv(f"TIPLINE_{name}", value)
-    monkeypatch.setenv("COLUMNS", "250")  # Rich tables in full
 
 
 @pytest.mark.usefixtures("cli_env")

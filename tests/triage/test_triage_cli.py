@@ -9,20 +9,12 @@ from typer.testing import CliRunner
 
 from tipline.cases.models import Case
 from tipline.cli import app
-from tipline.settings import Settings
 from tipline.state import AppState
 from tipline.users.store import by_username
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"DATABASE_URL": settings.resolved_database_url,
-                        "DATA_DIR": str(settings.data_dir), "ENVIRONMENT": "test",
-                        "EVIDENCE_KEY": settings.evidence_key,
-                        "SECRET_KEY": settings.secret_key}.items():
-        monkeypatch.setenv(f"TIPLINE_{name}", value)
 
 
 @pytest.mark.usefixtures("cli_env")
