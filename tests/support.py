@@ -4,11 +4,16 @@ all named `conftest`, so helpers there would be ambiguous)."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import secrets
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -99,3 +104,69 @@ class LiveServer:
                     return
             time.sleep(0.05)
         raise AssertionError(f"report {report_id} was not processed in {timeout}s")
+
+
+def worker_env(state: AppState) -> dict[str, str]:
+    """Environment for `tipline worker` subprocesses on the test's database and evidence."""
+    settings = state.settings
+    return {
+        **os.environ,
+        "TIPLINE_ENVIRONMENT": "test",
+        "TIPLINE_DATABASE_URL": settings.resolved_database_url,
+        "TIPLINE_DATA_DIR": str(settings.data_dir),
+        "TIPLINE_EVIDENCE_KEY": settings.evidence_key,
+        "TIPLINE_SECRET_KEY": settings.secret_key,
+        "TIPLINE_WORKER_POLL_SECONDS": "0.05",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def tipline_bin() -> str:
+    return str(Path(sys.executable).with_name("tipline"))
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class HeldWorkers:
+    """`tipline worker` processes that all start before the queue opens, so they compete for
+    it; stopped with SIGTERM on exit (killed if they do not stop), exit codes kept."""
+
+    def __init__(self, state: AppState, folder: Path, count: int) -> None:
+        self.state, self.folder, self.count = state, folder, count
+        self.logs = [folder / f"worker-{i}.log" for i in range(count)]
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.codes: list[int | None] = []
+
+    def _hold(self, until: dt.datetime) -> None:
+        from sqlalchemy import update
+
+        from tipline.pipeline.models import PipelineJob
+
+        with self.state.db.transaction() as session:
+            session.execute(update(PipelineJob).values(available_at=until))
+
+    def __enter__(self) -> HeldWorkers:
+        self._hold(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        self.procs = [subprocess.Popen([tipline_bin(), "worker"], env=worker_env(self.state),
+                                       cwd=self.folder, stdout=log.open("wb"),
+                                       stderr=subprocess.STDOUT) for log in self.logs]
+        wait_for(lambda: all("running" in log.read_text() for log in self.logs), 60,
+                 "the workers to start")
+        self._hold(dt.datetime.now(dt.UTC))
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for proc in self.procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                self.codes.append(proc.wait(timeout=15))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                self.codes.append(proc.wait())

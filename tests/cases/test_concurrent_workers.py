@@ -3,28 +3,22 @@ another (advisory locks), so they produce the partition one process produces."""
 
 from __future__ import annotations
 
-import datetime as dt
-import signal
-import subprocess
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from linking_support import case_of, cluster_by_name, login, partition, submit
-from tipline.db import utcnow
 from tipline.pipeline.models import PipelineJob
 from tipline.state import build_state
 from tipline.synthetic.images import generate, to_jpeg, variants
 
-from support import _truncate, make_settings
+from support import HeldWorkers, _truncate, make_settings, wait_for
 
 OFFENDERS, WORKERS = 4, 3
 
 
 def test_workers_in_parallel_build_the_same_clusters_and_cases(postgres_url: str,
                                                                tmp_path: Path) -> None:
-    from pipeline.test_runner import tipline_bin, wait_for, worker_env
-
     _truncate(postgres_url)
     state = build_state(make_settings(postgres_url, tmp_path / "var"))
     try:
@@ -40,29 +34,12 @@ def test_workers_in_parallel_build_the_same_clusters_and_cases(postgres_url: str
                    for j in range(3)]
             expected_files.add(frozenset(names))
             expected_reports.add(frozenset(ids))
-        with state.db.transaction() as session:  # hold the queue until all workers are up
-            session.execute(update(PipelineJob).values(
-                available_at=utcnow() + dt.timedelta(days=1)))
-        logs = [tmp_path / f"worker-{i}.log" for i in range(WORKERS)]
-        procs = [subprocess.Popen([tipline_bin(), "worker"], env=worker_env(state),
-                                  cwd=tmp_path, stdout=log.open("wb"),
-                                  stderr=subprocess.STDOUT) for log in logs]
-        try:
-            wait_for(lambda: all("running" in log.read_text() for log in logs), 60,
-                     "the workers to start")
-            with state.db.transaction() as session:
-                session.execute(update(PipelineJob).values(available_at=utcnow()))
-
+        with HeldWorkers(state, tmp_path, WORKERS):
             def done() -> bool:
                 with state.db.sessions() as session:
                     return session.scalar(select(func.count()).select_from(PipelineJob).where(
                         PipelineJob.status == "done")) == OFFENDERS * 3
             wait_for(done, 60, "the workers to process every report")
-        finally:
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                proc.wait(timeout=15)
         assert partition(cluster_by_name(state)) == expected_files
         assert partition(case_of(state)) == expected_reports
     finally:

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -33,7 +29,7 @@ from tipline.reports.service import Document
 from tipline.state import AppState, build_state
 
 from factories import png_bytes, report_xml
-from support import PASSWORD, add_reporter, make_settings
+from support import PASSWORD, HeldWorkers, add_reporter, make_settings, wait_for
 
 ACTOR = Actor("test")
 CRYPTO = ("md5", "sha1", "sha256")
@@ -279,60 +275,15 @@ def pg_url(postgres_url: str) -> str:
     return postgres_url
 
 
-def worker_env(state: AppState) -> dict[str, str]:
-    settings = state.settings
-    return {
-        **os.environ,
-        "TIPLINE_ENVIRONMENT": "test",
-        "TIPLINE_DATABASE_URL": settings.resolved_database_url,
-        "TIPLINE_DATA_DIR": str(settings.data_dir),
-        "TIPLINE_EVIDENCE_KEY": settings.evidence_key,
-        "TIPLINE_SECRET_KEY": settings.secret_key,
-        "TIPLINE_WORKER_POLL_SECONDS": "0.05",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def tipline_bin() -> str:
-    return str(Path(sys.executable).with_name("tipline"))
-
-
-def wait_for(predicate: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_several_worker_processes_share_the_queue(pg_url: str, tmp_path: Path) -> None:
     state = build_state(make_settings(pg_url, tmp_path / "var"))
     try:
         reporter = login(state)
         ids = [finished_report(state, reporter, seed) for seed in range(REPORTS)]
-        # Hold the queue until every worker is up, so all of them compete for it.
-        with state.db.transaction() as session:
-            session.execute(update(PipelineJob).values(
-                available_at=utcnow() + dt.timedelta(days=1)))
-        logs = [tmp_path / f"worker-{i}.log" for i in range(WORKERS)]
-        procs = [subprocess.Popen([tipline_bin(), "worker"], env=worker_env(state),
-                                  cwd=tmp_path, stdout=log.open("wb"),
-                                  stderr=subprocess.STDOUT) for log in logs]
-        try:
-            wait_for(lambda: all("running" in log.read_text() for log in logs), 60,
-                     "the workers to start")
-            with state.db.transaction() as session:
-                session.execute(update(PipelineJob).values(available_at=utcnow()))
+        with HeldWorkers(state, tmp_path, WORKERS) as workers:
             wait_for(lambda: count(state, PipelineJob, PipelineJob.status == "done") == REPORTS,
                      60, "the workers to process every report")
-            for proc in procs:
-                proc.send_signal(signal.SIGTERM)
-            codes = [proc.wait(timeout=15) for proc in procs]
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+        codes, logs, procs = workers.codes, workers.logs, workers.procs
         assert codes == [0] * WORKERS, [log.read_text()[-2000:] for log in logs]
 
         stages = len(state.runner.order)

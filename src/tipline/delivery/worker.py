@@ -26,6 +26,7 @@ from tipline.db import Database, utcnow
 from tipline.delivery import packages, service, store
 from tipline.delivery.http_client import OutboundClient, OutboundError, OutboundPolicy
 from tipline.delivery.rules import AckResult, backoff, judge_ack, sign
+from tipline.pipeline.runner import poll_loop
 from tipline.routing.models import Delivery
 from tipline.settings import Settings
 
@@ -204,15 +205,7 @@ class DeliveryWorker:
         with _wake_lock:
             _wake_events.add(self.wake_event)
         try:
-            while not stop.is_set():
-                try:
-                    worked = self.run_one()
-                except Exception:  # the database may be briefly unavailable: keep serving
-                    log.exception("delivery worker error")
-                    worked = False
-                if not worked:
-                    self.wake_event.wait(poll_seconds)
-                    self.wake_event.clear()
+            poll_loop(self.run_one, stop, self.wake_event, poll_seconds, "delivery worker")
         finally:
             with _wake_lock:
                 _wake_events.discard(self.wake_event)

@@ -17,6 +17,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -168,15 +169,22 @@ class PipelineRunner:
         self.wake_event.set()
 
     def serve(self, stop: threading.Event, poll_seconds: float) -> None:
-        while not stop.is_set():
-            try:
-                worked = self.run_one()
-            except Exception:  # the database may be briefly unavailable: keep serving
-                log.exception("pipeline worker error")
-                worked = False
-            if not worked:
-                self.wake_event.wait(poll_seconds)
-                self.wake_event.clear()
+        poll_loop(self.run_one, stop, self.wake_event, poll_seconds, "pipeline worker")
+
+
+def poll_loop(step: Callable[[], object], stop: threading.Event, wake: threading.Event,
+              poll_seconds: float, what: str) -> None:
+    """Run `step` until stopped; when it finds no work, sleep until woken or the poll
+    interval passes. Shared by the pipeline and delivery workers."""
+    while not stop.is_set():
+        try:
+            worked = step()
+        except Exception:  # the database may be briefly unavailable: keep serving
+            log.exception("%s error", what)
+            worked = False
+        if not worked:
+            wake.wait(poll_seconds)
+            wake.clear()
 
 
 class BackgroundPipeline:
