@@ -11,6 +11,7 @@ from tipline.delivery.rules import (
     idempotency_key,
     judge_ack,
     percentile,
+    retry_wait,
     sign,
     verify,
 )
@@ -45,6 +46,16 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
     waits = [backoff(n, 1.0, 60.0, rng) for n in range(1, 12)]
     assert 0.5 <= waits[0] <= 1.0 and all(w <= 60 for w in waits) and waits[-1] >= 30
     assert len({backoff(3, 1.0, 60.0, rng) for _ in range(5)}) > 1
+
+
+def test_retries_speed_up_as_the_deadline_nears() -> None:
+    rng = random.Random(2)
+    far = retry_wait(10, 30.0, 3600.0, deadline_left=7 * 86400, rng=rng)
+    near = retry_wait(10, 30.0, 3600.0, deadline_left=600, rng=rng)
+    last = retry_wait(10, 30.0, 3600.0, deadline_left=60, rng=rng)
+    assert far >= 1800 and near <= 150 and last == 30.0  # never faster than the base
+    assert retry_wait(10, 30.0, 3600.0, deadline_left=None, rng=rng) >= 1800
+    assert retry_wait(10, 30.0, 3600.0, deadline_left=-5, rng=rng) >= 1800  # passed: plain
 
 
 def test_percentile() -> None:

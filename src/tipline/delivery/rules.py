@@ -87,6 +87,17 @@ def backoff(attempts: int, base: float, cap: float, rng: random.Random | None = 
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
+def retry_wait(attempts: int, base: float, cap: float, deadline_left: float | None,
+               rng: random.Random | None = None) -> float:
+    """Backoff that never sleeps through the last chances before a case's deadline: with the
+    deadline near, retry at least every quarter of the time left (never faster than `base`),
+    so an agency that comes back shortly before the deadline still gets the case in time."""
+    wait = backoff(attempts, base, cap, rng)
+    if deadline_left is not None and deadline_left > 0:
+        wait = min(wait, max(base, deadline_left / 4))
+    return wait
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100)."""
     if not values:

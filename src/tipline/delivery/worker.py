@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from tipline.db import Database, utcnow
 from tipline.delivery import packages, service, store
 from tipline.delivery.http_client import OutboundClient, OutboundError, OutboundPolicy
-from tipline.delivery.rules import AckResult, backoff, judge_ack, sign
+from tipline.delivery.rules import AckResult, judge_ack, retry_wait, sign
 from tipline.pipeline.runner import poll_loop
-from tipline.routing.models import Delivery
+from tipline.routing.models import Delivery, Route
 from tipline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -184,8 +184,11 @@ class DeliveryWorker:
                 if agency is not None:
                     service.dead_letter(session, delivery, agency, error)
             else:
-                wait = backoff(claim.attempts, self.retry.backoff_base, self.retry.backoff_cap,
-                               self.rng)
+                route = session.get(Route, delivery.route_id)
+                left = (route.deadline - now).total_seconds() if route and route.deadline \
+                    else None
+                wait = retry_wait(claim.attempts, self.retry.backoff_base,
+                                  self.retry.backoff_cap, left, self.rng)
                 delivery.next_attempt_at = now + dt.timedelta(seconds=wait)
                 delivery.lease_until, delivery.last_error = None, error
 
