@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor
 from tipline.banks import service, store
@@ -29,22 +32,30 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+@contextmanager
+def _session(write: bool = True, failing: str = "") -> Iterator[Session]:
+    """One command's unit of work: a refused change (ValueError) becomes a clear error and
+    exit code 2, and nothing of it is stored."""
+    db = _db()
+    try:
+        with db.transaction() if write else db.sessions() as session:
+            yield session
+    except ValueError as exc:
+        raise _fail(f"{failing}{exc}") from exc
+    finally:
+        db.dispose()
+
+
 @app.command("create")
 def create(name: str = typer.Argument(..., help="Bank name."),
            kind: str = typer.Option("positive", help="positive, or negative (suppresses)."),
            threshold: int = typer.Option(31, help="PDQ distance threshold, 0-64."),
            description: str = typer.Option("", help="What the bank holds.")) -> None:
     """Create a bank."""
-    db = _db()
-    try:
-        with db.transaction() as session:
-            bank = service.create_bank(session, BankCreate(
-                name=name, kind=kind, pdq_threshold=threshold, description=description), CLI)
-            console.print(f"bank {bank.id} {name!r} created ({kind}, threshold {threshold})")
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        db.dispose()
+    with _session() as session:
+        bank = service.create_bank(session, BankCreate(
+            name=name, kind=kind, pdq_threshold=threshold, description=description), CLI)
+        console.print(f"bank {bank.id} {name!r} created ({kind}, threshold {threshold})")
 
 
 @app.command("list")
@@ -62,15 +73,9 @@ def list_banks() -> None:
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
-    db = _db()
-    try:
-        with db.transaction() as session:
-            service.set_bank_enabled(session, service.require_bank(session, name), enabled, CLI)
-        console.print(f"bank {name!r} {'enabled' if enabled else 'disabled'}")
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        db.dispose()
+    with _session() as session:
+        service.set_bank_enabled(session, service.require_bank(session, name), enabled, CLI)
+    console.print(f"bank {name!r} {'enabled' if enabled else 'disabled'}")
 
 
 @app.command("disable")
@@ -97,22 +102,16 @@ def import_file(name: str = typer.Argument(..., help="Bank to import into."),
     chosen = detect(data, path.name) if fmt == "auto" else fmt
     if chosen not in FORMATS:
         raise _fail(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
-    db = _db()
-    try:
+    with _session(failing="nothing imported: ") as session:
         records = FORMATS[chosen].read(data)
-        with db.transaction() as session:
-            bank = service.require_bank(session, name)
-            if chosen == "hma" and hma.polarity(data) != bank.kind:
-                raise ValueError(f"the file lists {hma.polarity(data)} hashes but bank "
-                                 f"{name!r} is {bank.kind}")
-            result = service.add_records(session, bank, records, CLI)
-        console.print(f"imported {result.records} records ({chosen}) into {name!r}: "
-                      f"{result.new_signals} new hashes, {result.new_entries} new entries, "
-                      f"{result.new_provenance} new provenance rows")
-    except ValueError as exc:
-        raise _fail(f"nothing imported: {exc}") from exc
-    finally:
-        db.dispose()
+        bank = service.require_bank(session, name)
+        if chosen == "hma" and hma.polarity(data) != bank.kind:
+            raise ValueError(f"the file lists {hma.polarity(data)} hashes but bank "
+                             f"{name!r} is {bank.kind}")
+        result = service.add_records(session, bank, records, CLI)
+    console.print(f"imported {result.records} records ({chosen}) into {name!r}: "
+                  f"{result.new_signals} new hashes, {result.new_entries} new entries, "
+                  f"{result.new_provenance} new provenance rows")
 
 
 @app.command("export")
@@ -125,20 +124,14 @@ def export_file(name: str = typer.Argument(..., help="Bank to export."),
 
     if fmt not in FORMATS:
         raise _fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    db = _db()
-    try:
-        with db.sessions() as session:
-            bank = service.require_bank(session, name)
-            records = service.export_records(session, bank)
+    with _session(write=False) as session:
+        bank = service.require_bank(session, name)
+        records = service.export_records(session, bank)
         # HMA lists carry polarity per row; tipline keeps it per bank.
         data = hma.write(records, category=hma.NEGATIVE) if fmt == "hma" and \
             bank.kind == "negative" else FORMATS[fmt].write(records)
-        path.write_bytes(data)
-        console.print(f"exported {len(records)} records from {name!r} to {path} ({fmt})")
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        db.dispose()
+    path.write_bytes(data)
+    console.print(f"exported {len(records)} records from {name!r} to {path} ({fmt})")
 
 
 @app.command("report")
@@ -194,13 +187,7 @@ def add_media(name: str = typer.Argument(..., help="Bank to add to."),
             raise _fail(f"{path}: {exc}") from exc
         records += file_records
         variants.update(file_variants)
-    db = _db()
-    try:
-        with db.transaction() as session:
-            result = service.add_records(session, service.require_bank(session, name),
-                                         records, CLI, variants=variants)
-        console.print(f"added {len(files)} files to {name!r}: {result.new_entries} new entries")
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        db.dispose()
+    with _session() as session:
+        result = service.add_records(session, service.require_bank(session, name),
+                                     records, CLI, variants=variants)
+    console.print(f"added {len(files)} files to {name!r}: {result.new_entries} new entries")
