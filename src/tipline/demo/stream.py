@@ -186,7 +186,9 @@ def _valid(index: int, rng: random.Random, images: _Images, pool: int, seen: set
     if reporter.platform is None and flaw in ("no_ip", "ip_time_missing", "internal_ip"):
         flaw = None  # without IPs anyway
     accounts = rng.sample(CAST, 2 if rng.random() < 0.2 else 1)
-    when = now - dt.timedelta(days=rng.randrange(1, 30), minutes=rng.randrange(1440))
+    # Incidents of the last six days: with a 7-day retention window (assumed where unknown) the
+    # demo's deadlines are still ahead, and the oldest cases are escalated for them.
+    when = now - dt.timedelta(hours=rng.randrange(6, 144), minutes=rng.randrange(60))
     if flaw == "future_date":  # a time-zone bug in the integration
         when = now + dt.timedelta(days=3)
     summary: dict[str, Any] = {"incidentType": CP, "incidentDateTime": _iso(when)}
