@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tipline.credentials import CredentialCache
 from tipline.db import Database
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
 from tipline.matching.live import LiveIndex
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
 from tipline.pipeline.runner import BackgroundPipeline, PipelineRunner
 from tipline.pipeline.stages import build_stages
-from tipline.reporters.service import CredentialCache
+from tipline.reporters.service import AuthenticatedReporter
 from tipline.settings import Settings
 
 
@@ -28,7 +29,7 @@ class AppState:
     evidence: EvidenceStore
     runner: PipelineRunner
     index: LiveIndex
-    credentials: CredentialCache
+    credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
     new_file_id: Callable[[], str] = new_file_id
     background: BackgroundPipeline | None = field(default=None)

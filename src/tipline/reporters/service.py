@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, record
+from tipline.credentials import CredentialCache
 from tipline.reporters import rules, store
 from tipline.reporters.models import Reporter
 from tipline.reporters.schemas import ReporterCreate
@@ -45,41 +42,8 @@ class AuthenticatedReporter:
     country: str | None
 
 
-class CredentialCache:
-    """Remembers recently verified credentials so that each API call does not pay for scrypt.
-
-    Keys are an HMAC of username and password under a per-process secret, so the cache never
-    holds a password, and a changed password misses the cache.
-    """
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl = ttl_seconds
-        self._secret = hashlib.sha256(str(time.time_ns()).encode()).digest()
-        self._entries: dict[bytes, tuple[float, AuthenticatedReporter]] = {}
-        self._lock = threading.Lock()
-
-    def _key(self, username: str, password: str) -> bytes:
-        return hmac.new(self._secret, f"{username}\0{password}".encode(), "sha256").digest()
-
-    def get(self, username: str, password: str) -> AuthenticatedReporter | None:
-        key = self._key(username, password)
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        return None
-
-    def put(self, username: str, password: str, reporter: AuthenticatedReporter) -> None:
-        if self.ttl <= 0:
-            return
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[self._key(username, password)] = (time.monotonic() + self.ttl, reporter)
-
-
 def authenticate(
-    session: Session, username: str, password: str, cache: CredentialCache
+    session: Session, username: str, password: str, cache: CredentialCache[AuthenticatedReporter]
 ) -> AuthenticatedReporter | None:
     cached = cache.get(username, password)
     if cached:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, record
+from tipline.credentials import CredentialCache
 from tipline.reporters.rules import hash_password, verify_password
 from tipline.users import rules, store
 from tipline.users.models import User
@@ -62,36 +58,8 @@ def create_user(session: Session, data: UserCreate, actor: Actor) -> User:
     return user
 
 
-class StaffCredentialCache:
-    """Recently verified staff credentials, so each API call does not pay for scrypt.
-
-    Keys are an HMAC of username and password under a per-process secret (the cache never holds
-    a password, and a changed password misses it). Entries expire after `ttl_seconds`, which
-    bounds how long a deactivated user or changed role keeps working in this process.
-    """
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl = ttl_seconds
-        self._secret = secrets.token_bytes(32)
-        self._entries: dict[bytes, tuple[float, StaffUser]] = {}
-        self._lock = threading.Lock()
-
-    def _key(self, username: str, password: str) -> bytes:
-        return hmac.new(self._secret, f"{username}\0{password}".encode(), hashlib.sha256).digest()
-
-    def get(self, username: str, password: str) -> StaffUser | None:
-        key = self._key(username, password)
-        with self._lock:
-            hit = self._entries.get(key)
-        return hit[1] if hit and hit[0] > time.monotonic() else None
-
-    def put(self, username: str, password: str, user: StaffUser) -> None:
-        if self.ttl <= 0:
-            return
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[self._key(username, password)] = (time.monotonic() + self.ttl, user)
+# Staff logins are cached like reporters' (see tipline.credentials).
+StaffCredentialCache = CredentialCache[StaffUser]
 
 
 def authenticate(session: Session, username: str, password: str,
