@@ -26,9 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipline.db import Base, UTCDateTime, utcnow
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from tipline.db import Base, BigId, UTCDateTime, utcnow
 
 
 class Bank(Base):
