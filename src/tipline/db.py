@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Table,
     TypeDecorator,
     create_engine,
     event,
@@ -43,6 +44,14 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for the hot paths that run prebuilt Core statements: building a
+    statement (or flushing an ORM object) costs more than executing one."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def utcnow() -> dt.datetime:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tipline.audit.models import AuditEvent
+from tipline.db import table_of
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class Actor:
 
 
 SYSTEM = Actor("system:pipeline")
+# Built once: every request appends at least one event, and a prebuilt statement executed with
+# parameters costs about half of an ORM flush.
+_INSERT_EVENT = insert(table_of(AuditEvent))
 
 
 def record(
@@ -25,16 +29,10 @@ def record(
     **detail: Any,
 ) -> None:
     """Append one event in the caller's transaction, so the event and the act commit together."""
-    session.add(
-        AuditEvent(
-            actor=actor.name,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            remote_addr=actor.remote_addr,
-            detail=detail,
-        )
-    )
+    session.connection().execute(_INSERT_EVENT, {
+        "actor": actor.name, "action": action, "object_type": object_type,
+        "object_id": str(object_id), "remote_addr": actor.remote_addr, "detail": detail,
+    })
 
 
 def events_for(session: Session, object_type: str, object_id: str | int) -> list[AuditEvent]:

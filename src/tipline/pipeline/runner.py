@@ -20,14 +20,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from tipline.db import Database, utcnow
+from tipline.db import Database, table_of, utcnow
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.pipeline.stage import Stage
 
 log = logging.getLogger(__name__)
+_INSERT_JOB = insert(table_of(PipelineJob))  # built once: it runs in every `finish`
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ class PipelineRunner:
     def enqueue(self, session: Session, report_id: int) -> None:
         """Queue a finished report in the caller's transaction, so finish and enqueue commit
         together; the in-process worker is woken after that commit by `wake`."""
-        session.add(PipelineJob(report_id=report_id, stage=self.first_stage, status="queued"))
+        session.connection().execute(_INSERT_JOB, {"report_id": report_id,
+                                                   "stage": self.first_stage, "status": "queued"})
 
     def wake(self) -> None:
         self.wake_event.set()

@@ -6,7 +6,7 @@ Services never commit; the API request commits once, after which the report is a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,59 +43,63 @@ class Document:
 
 
 def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, source: str,
-           idempotency_key: str | None, actor: Actor) -> tuple[Report, bool]:
-    """Open a report. With an idempotency key, a repeated submission returns the first report;
-    the same key with a different document is refused."""
+           idempotency_key: str | None, actor: Actor) -> tuple[int, bool]:
+    """Open a report: its id, and whether it is new. With an idempotency key, a repeated
+    submission returns the first report; the same key with a different document is refused."""
     digest = hashlib.sha256(doc.raw).hexdigest()
     key_length: int = getattr(Report.__table__.c.idempotency_key.type, "length", 200)
     if idempotency_key and len(idempotency_key) > key_length:
         raise errors.InvalidRequest(f"the Idempotency-Key header is longer than {key_length} "
                                     "characters")
     if idempotency_key:
-        existing = store.by_idempotency_key(session, reporter.id, idempotency_key)
+        existing = store.submission_by_key(session, reporter.id, idempotency_key)
         if existing:
             if existing.document_digest != digest:
                 raise errors.IdempotencyConflict(
                     f"idempotency key {idempotency_key!r} was used for a different document")
-            return existing, False
+            return existing.id, False
     facts = report_facts(doc.content)
-    report = Report(
-        reporter_id=reporter.id, source=source, status="open", idempotency_key=idempotency_key,
-        document_digest=digest, incident_type=facts.incident_type, incident_at=facts.incident_at,
-        platform=fit(facts.platform, Report, "platform"), escalate=facts.escalate,
-        annotations=facts.annotations, document=doc.content, quality_issues=[],
-    )
-    session.add(report)
-    session.flush()
-    session.add(RawDocument(report_id=report.id, kind="report", body=doc.raw,
-                            content_type=fit(doc.content_type, RawDocument, "content_type")
-                            or ""))
-    record(session, actor, "report.submit", "report", report.id, source=source)
-    return report, True
+    report_id = store.insert_report(session, {
+        "reporter_id": reporter.id, "source": source, "status": "open",
+        "idempotency_key": idempotency_key, "document_digest": digest,
+        "incident_type": facts.incident_type, "incident_at": facts.incident_at,
+        "platform": fit(facts.platform, Report, "platform"), "escalate": facts.escalate,
+        "annotations": facts.annotations, "document": doc.content, "quality_issues": [],
+    })
+    store.insert_raw_document(session, {
+        "report_id": report_id, "file_id": None, "kind": "report", "body": doc.raw,
+        "content_type": fit(doc.content_type, RawDocument, "content_type") or ""})
+    record(session, actor, "report.submit", "report", report_id, source=source)
+    return report_id, True
 
 
 def get_report(session: Session, reporter_id: int, report_id: int,
                for_update: bool = False) -> Report:
     """A reporter's own report; another reporter's report does not exist for it."""
-    # An id outside BIGINT cannot exist (and SQLite cannot even bind it).
-    in_range = 0 < report_id <= MAX_ID
     report = store.report_of(session, reporter_id, report_id, for_update=for_update) \
-        if in_range else None
+        if in_range(report_id) else None
     if report is None:
         raise errors.ReportNotFound(f"report {report_id} does not exist")
     return report
 
 
-def require_open(report: Report) -> None:
-    require_open_status(report.id, report.status)
-
-
 def check_open(session: Session, reporter_id: int, report_id: int) -> None:
     """Refuse early (before a slow upload) unless the reporter's report is open; reads only
     the status, not the whole report."""
-    in_range = 0 < report_id <= MAX_ID
-    status = store.status_of(session, reporter_id, report_id) if in_range else None
+    status = store.status_of(session, reporter_id, report_id) if in_range(report_id) else None
     require_open_status(report_id, status)
+
+
+def lock_open(session: Session, reporter_id: int, report_id: int) -> None:
+    """Lock the reporter's report until commit, refusing unless it is open."""
+    status = store.lock_status(session, reporter_id, report_id) if in_range(report_id) \
+        else None
+    require_open_status(report_id, status)
+
+
+def in_range(report_id: int) -> bool:
+    # An id outside BIGINT cannot exist (and SQLite cannot even bind it).
+    return 0 < report_id <= MAX_ID
 
 
 def require_open_status(report_id: int, status: str | None) -> None:
@@ -108,77 +112,84 @@ def require_open_status(report_id: int, status: str | None) -> None:
                                      "to add files")
 
 
-def attach_file(session: Session, report: Report, stored: StoredEvidence,
+def attach_file(session: Session, reporter_id: int, report_id: int, stored: StoredEvidence,
                 upload_name: str | None, content_type: str | None, actor: Actor,
-                new_file_id: Callable[[], str]) -> ReportFile:
-    require_open(report)
-    reported = ReportFile(
-        id=new_file_id(), report_id=report.id,
-        upload_name=fit(upload_name, ReportFile, "upload_name"),
-        content_type=fit(content_type, ReportFile, "content_type"), size=stored.size,
-        md5=stored.md5, sha1=stored.sha1, sha256=stored.sha256, annotations=[],
-    )
-    session.add(reported)
-    audit_write(session, actor, stored, reported.id)
-    record(session, actor, "report.upload", "report", report.id, file_id=reported.id)
-    return reported
+                new_file_id: Callable[[], str]) -> str:
+    """Add a sealed upload to an open report; the new file's id."""
+    lock_open(session, reporter_id, report_id)
+    file_id = new_file_id()
+    store.insert_file(session, {
+        "id": file_id, "report_id": report_id,
+        "upload_name": fit(upload_name, ReportFile, "upload_name"),
+        "content_type": fit(content_type, ReportFile, "content_type"), "size": stored.size,
+        "md5": stored.md5, "sha1": stored.sha1, "sha256": stored.sha256, "annotations": [],
+    })
+    audit_write(session, actor, stored, file_id)
+    record(session, actor, "report.upload", "report", report_id, file_id=file_id)
+    return file_id
 
 
-def describe_file(session: Session, report: Report, file_id: str, doc: Document,
-                  actor: Actor) -> ReportFile:
-    require_open(report)
-    reported = store.file_of(session, report.id, file_id)
-    if reported is None:
-        raise errors.FileNotFoundInReport(f"file {file_id} does not exist in report {report.id}")
+def describe_file(session: Session, reporter_id: int, report_id: int, file_id: str,
+                  doc: Document, actor: Actor) -> None:
+    lock_open(session, reporter_id, report_id)
     facts = file_facts(doc.content)
-    reported.details = doc.content
-    reported.described_at = utcnow()
-    reported.file_name = fit(facts.file_name, ReportFile, "file_name")
-    reported.viewed_by_reporter = facts.viewed_by_reporter
-    reported.exif_viewed_by_reporter = facts.exif_viewed_by_reporter
-    reported.publicly_available = facts.publicly_available
-    reported.relevance = facts.relevance
-    reported.industry_classification = facts.industry_classification
-    reported.annotations = facts.annotations
-    session.add(RawDocument(report_id=report.id, file_id=file_id, kind="fileDetails",
-                            content_type=fit(doc.content_type, RawDocument, "content_type")
-                            or "", body=doc.raw))
-    record(session, actor, "report.fileinfo", "report", report.id, file_id=file_id)
-    return reported
+    described = store.describe_file(session, report_id, file_id, {
+        "details": doc.content, "described_at": utcnow(),
+        "file_name": fit(facts.file_name, ReportFile, "file_name"),
+        "viewed_by_reporter": facts.viewed_by_reporter,
+        "exif_viewed_by_reporter": facts.exif_viewed_by_reporter,
+        "publicly_available": facts.publicly_available, "relevance": facts.relevance,
+        "industry_classification": facts.industry_classification,
+        "annotations": facts.annotations,
+    })
+    if not described:
+        raise errors.FileNotFoundInReport(f"file {file_id} does not exist in report {report_id}")
+    store.insert_raw_document(session, {
+        "report_id": report_id, "file_id": file_id, "kind": "fileDetails", "body": doc.raw,
+        "content_type": fit(doc.content_type, RawDocument, "content_type") or ""})
+    record(session, actor, "report.fileinfo", "report", report_id, file_id=file_id)
 
 
 def assess_report(report: Report, files: list[ReportFile]) -> Quality:
+    return assess_content(report.document, [(f.id, f.details) for f in files])
+
+
+def assess_content(document: dict[str, Any],
+                   files: Sequence[tuple[str, dict[str, Any] | None]]) -> Quality:
+    """Quality of a report's document and its files' details (None: never described)."""
     views = [
         FileView(
-            file_id=f.id,
-            described=f.details is not None,
-            facts=file_facts(f.details) if f.details is not None else None,
-            uploaded_to_reporter_at=parse_datetime((f.details or {}).get(
+            file_id=file_id,
+            described=details is not None,
+            facts=file_facts(details) if details is not None else None,
+            uploaded_to_reporter_at=parse_datetime((details or {}).get(
                 "uploadedToEspTimestamp")),
         )
-        for f in files
+        for file_id, details in files
     ]
-    return assess(report_facts(report.document), report.document, views, utcnow())
+    return assess(report_facts(document), document, views, utcnow())
 
 
-def finish(session: Session, report: Report, actor: Actor,
-           enqueue: Enqueue) -> tuple[Quality, list[ReportFile]]:
-    """Close the report to changes, score its quality and queue it for processing."""
-    require_open(report)
-    files = store.files_of(session, report.id)
-    quality = assess_report(report, files)
-    report.status = "finished"
-    report.finished_at = utcnow()
-    report.quality_score = quality.score
-    report.quality_issues = quality.as_json()["issues"]
-    enqueue(session, report.id)
-    record(session, actor, "report.finish", "report", report.id,
+def finish(session: Session, reporter_id: int, report_id: int, actor: Actor,
+           enqueue: Enqueue) -> tuple[Quality, list[str]]:
+    """Close the report to changes, score its quality and queue it for processing; the
+    quality and the report's file ids."""
+    locked = store.lock_for_finish(session, reporter_id, report_id) \
+        if in_range(report_id) else None
+    require_open_status(report_id, locked.status if locked else None)
+    assert locked is not None
+    files = [(row.id, row.details) for row in store.file_details(session, report_id)]
+    quality = assess_content(locked.document, files)
+    store.update_report(session, report_id, {
+        "status": "finished", "finished_at": utcnow(), "quality_score": quality.score,
+        "quality_issues": quality.as_json()["issues"]})
+    enqueue(session, report_id)
+    record(session, actor, "report.finish", "report", report_id,
            files=len(files), quality=quality.score)
-    return quality, files
+    return quality, [file_id for file_id, _ in files]
 
 
-def retract(session: Session, report: Report, actor: Actor) -> None:
-    require_open(report)
-    report.status = "retracted"
-    report.retracted_at = utcnow()
-    record(session, actor, "report.retract", "report", report.id)
+def retract(session: Session, reporter_id: int, report_id: int, actor: Actor) -> None:
+    lock_open(session, reporter_id, report_id)
+    store.update_report(session, report_id, {"status": "retracted", "retracted_at": utcnow()})
+    record(session, actor, "report.retract", "report", report_id)

@@ -45,15 +45,13 @@ def submit(state: AppState, reporter: AuthenticatedReporter, doc: Document, sour
            key: str | None, actor: Actor) -> Submitted:
     try:
         with state.db.transaction() as session:
-            report, created = service.submit(session, reporter, doc, source, key, actor)
-            return Submitted(report.id, created)
+            return Submitted(*service.submit(session, reporter, doc, source, key, actor))
     except IntegrityError:
         if not key:
             raise
         # Two submissions with one idempotency key raced; the other one committed first.
         with state.db.transaction() as session:
-            report, created = service.submit(session, reporter, doc, source, key, actor)
-            return Submitted(report.id, created)
+            return Submitted(*service.submit(session, reporter, doc, source, key, actor))
 
 
 def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, source: BinaryIO,
@@ -69,25 +67,23 @@ def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, sou
     except EvidenceTooLarge as exc:
         raise errors.PayloadTooLarge(str(exc)) from exc
     with state.db.transaction() as session:
-        report = service.get_report(session, reporter.id, report_id, for_update=True)
-        reported = service.attach_file(session, report, stored, upload_name, content_type,
-                                       actor, state.new_file_id)
-        return Uploaded(report_id, reported.id, stored)
+        file_id = service.attach_file(session, reporter.id, report_id, stored, upload_name,
+                                      content_type, actor, state.new_file_id)
+        return Uploaded(report_id, file_id, stored)
 
 
 def describe(state: AppState, reporter: AuthenticatedReporter, report_id: int, file_id: str,
              doc: Document, actor: Actor) -> None:
     with state.db.transaction() as session:
-        report = service.get_report(session, reporter.id, report_id, for_update=True)
-        service.describe_file(session, report, file_id, doc, actor)
+        service.describe_file(session, reporter.id, report_id, file_id, doc, actor)
 
 
 def finish(state: AppState, reporter: AuthenticatedReporter, report_id: int,
            actor: Actor) -> Finished:
     with state.db.transaction() as session:
-        report = service.get_report(session, reporter.id, report_id, for_update=True)
-        quality, files = service.finish(session, report, actor, state.runner.enqueue)
-        result = Finished(report_id, [f.id for f in files], quality)
+        quality, file_ids = service.finish(session, reporter.id, report_id, actor,
+                                           state.runner.enqueue)
+        result = Finished(report_id, file_ids, quality)
     state.runner.wake()
     return result
 
@@ -95,5 +91,4 @@ def finish(state: AppState, reporter: AuthenticatedReporter, report_id: int,
 def retract(state: AppState, reporter: AuthenticatedReporter, report_id: int,
             actor: Actor) -> None:
     with state.db.transaction() as session:
-        report = service.get_report(session, reporter.id, report_id, for_update=True)
-        service.retract(session, report, actor)
+        service.retract(session, reporter.id, report_id, actor)
