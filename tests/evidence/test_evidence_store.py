@@ -30,6 +30,40 @@ def test_round_trip_at_chunk_boundaries(store: LocalEvidenceStore, size: int) ->
     assert b"".join(store.open(stored.sha256)) == data
 
 
+class _Stream(io.RawIOBase):
+    """A source that cannot seek (a streamed body): the upload is spooled to disk first."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        chunk = self._data.read(len(buffer))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("size", [0, CHUNK + 1])
+def test_a_source_that_cannot_seek_is_spooled(store: LocalEvidenceStore, size: int) -> None:
+    data = os.urandom(size)
+    source = _Stream(data)
+    assert not source.seekable()
+    stored = store_upload(store, source, limit=10 * CHUNK)  # type: ignore[arg-type]
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == size
+    assert b"".join(store.open(stored.sha256)) == data
+
+
+def test_content_that_does_not_hash_to_its_address_is_refused(
+        store: LocalEvidenceStore, tmp_path: Path) -> None:
+    wrong = hashlib.sha256(b"something else").hexdigest()
+    with pytest.raises(ValueError, match="does not hash to its address"):
+        store.put(wrong, io.BytesIO(b"content"))
+    assert not store.exists(wrong)
+    assert [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()] == []
+
+
 def test_files_are_encrypted_at_rest(store: LocalEvidenceStore, tmp_path: Path) -> None:
     data = b"BENIGN-MARKER-" * 1000
     stored = store_upload(store, io.BytesIO(data), limit=CHUNK)

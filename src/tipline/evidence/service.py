@@ -32,22 +32,45 @@ class StoredEvidence:
 
 
 def store_upload(store: EvidenceStore, source: BinaryIO, limit: int) -> StoredEvidence:
-    """Spool the upload to disk while hashing it, refuse it past `limit` bytes, then seal it
-    under its SHA-256. Nothing is kept of a refused upload."""
+    """Hash the upload, refuse it past `limit` bytes, then seal it under its SHA-256. Nothing is
+    kept of a refused upload. A seekable source (a spooled form upload) is read twice, once to
+    hash and once to seal; any other is first spooled to disk."""
+    if source.seekable():
+        start = source.tell()
+        digests = _hash(source, limit)
+        source.seek(start)
+        return _seal(store, source, digests)
+    with tempfile.TemporaryFile(dir=store.spool_dir()) as spool:
+        digests = _hash(source, limit, copy_to=spool)
+        spool.seek(0)
+        return _seal(store, spool, digests)
+
+
+@dataclass(frozen=True)
+class _Digests:
+    md5: str
+    sha1: str
+    sha256: str
+    size: int
+
+
+def _hash(source: BinaryIO, limit: int, copy_to: BinaryIO | None = None) -> _Digests:
     md5, sha1, sha256 = hashlib.md5(), hashlib.sha1(), hashlib.sha256()
     size = 0
-    with tempfile.TemporaryFile(dir=store.spool_dir()) as spool:
-        for chunk in iter(lambda: source.read(CHUNK), b""):
-            size += len(chunk)
-            if size > limit:
-                raise EvidenceTooLarge(limit)
-            for digest in (md5, sha1, sha256):
-                digest.update(chunk)
-            spool.write(chunk)
-        spool.seek(0)
-        address = sha256.hexdigest()
-        created = store.put(address, spool)
-    return StoredEvidence(address, md5.hexdigest(), sha1.hexdigest(), size, created)
+    for chunk in iter(lambda: source.read(CHUNK), b""):
+        size += len(chunk)
+        if size > limit:
+            raise EvidenceTooLarge(limit)
+        for digest in (md5, sha1, sha256):
+            digest.update(chunk)
+        if copy_to is not None:
+            copy_to.write(chunk)
+    return _Digests(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), size)
+
+
+def _seal(store: EvidenceStore, plaintext: BinaryIO, digests: _Digests) -> StoredEvidence:
+    created = store.put(digests.sha256, plaintext)
+    return StoredEvidence(digests.sha256, digests.md5, digests.sha1, digests.size, created)
 
 
 def audit_write(session: Session, actor: Actor, stored: StoredEvidence, file_id: str) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from tipline.evidence.crypto import _HEADER, CHUNK, TAG, decrypt_stream, encrypt_chunks
 
 
 class EvidenceStore(Protocol):
     def put(self, address: str, plaintext: BinaryIO) -> bool:
-        """Store a file under its SHA-256 address; False if it was already there."""
+        """Store a file under its SHA-256 address; False if it was already there. Refuses
+        (ValueError) content whose SHA-256 is not the address."""
 
     def open(self, address: str) -> Iterator[bytes]:
         """Yield the decrypted content in chunks, verifying it as it goes."""
@@ -49,12 +51,16 @@ class LocalEvidenceStore:
         if target.exists():
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        chunks = iter(lambda: plaintext.read(CHUNK), b"")
+        digest = hashlib.sha256()
+        chunks = _hashed(iter(lambda: plaintext.read(CHUNK), b""), digest)
         fd, tmp = tempfile.mkstemp(dir=self.spool_dir(), prefix="seal-")
         try:
             with os.fdopen(fd, "wb") as out:
                 for sealed in encrypt_chunks(self._key, address, chunks):
                     out.write(sealed)
+                # The address was computed by the caller: what was sealed must be what it named.
+                if digest.hexdigest() != address:
+                    raise ValueError(f"the content does not hash to its address {address}")
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
@@ -69,6 +75,12 @@ class LocalEvidenceStore:
         if not path.exists():
             raise FileNotFoundError(f"no evidence stored at {address}")
         return decrypt_stream(self._key, address, _raw_reads(path))
+
+
+def _hashed(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
 
 
 def _raw_reads(path: Path) -> Iterator[bytes]:
