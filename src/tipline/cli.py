@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -123,6 +124,7 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO)
+    _lower_priority(settings.worker_nice)
     state = build_state(settings)
     state.index.open()
     state.index.start()
@@ -149,6 +151,14 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
         state.index.stop()
         state.db.dispose()
     console.print(f"worker {state.runner.worker} stopped")
+
+
+def _lower_priority(niceness: int) -> None:
+    """Intake acknowledges while a reporter waits; the pipeline has hours. A worker sharing
+    the machine with servers yields the CPU to them (never raises its own priority)."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
 
 
 @app.command()

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(
         0.5, gt=0, description="How often an idle worker looks for queued reports."
     )
+    worker_nice: int = Field(
+        10, ge=0, le=19,
+        description="Niceness a `tipline worker` process takes at start (at least this), so "
+        "that on a shared machine intake requests get the CPU first and the pipeline catches "
+        "up after a burst; 0 leaves it unchanged.",
+    )
     stage_lease_seconds: float = Field(
         60.0, gt=0, description="How long a worker owns a report's stage before others may retry."
     )

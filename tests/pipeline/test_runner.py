@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import threading
 import time
 from collections import Counter
@@ -281,6 +282,9 @@ def test_several_worker_processes_share_the_queue(pg_url: str, tmp_path: Path) -
         reporter = login(state)
         ids = [finished_report(state, reporter, seed) for seed in range(REPORTS)]
         with HeldWorkers(state, tmp_path, WORKERS) as workers:
+            # Workers yield the CPU to intake (TIPLINE_WORKER_NICE, default 10).
+            assert {os.getpriority(os.PRIO_PROCESS, p.pid) for p in workers.procs} == \
+                {max(10, os.getpriority(os.PRIO_PROCESS, 0))}
             wait_for(lambda: count(state, PipelineJob, PipelineJob.status == "done") == REPORTS,
                      60, "the workers to process every report")
         codes, logs, procs = workers.codes, workers.logs, workers.procs
