@@ -140,5 +140,15 @@ class Database:
             session.connection(execution_options={WRITE_OPTION: True})
             yield session
 
+    @contextmanager
+    def single_reads(self) -> Iterator[Session]:
+        """A session for a lone cheap read on a hot path: on PostgreSQL each statement runs on
+        its own (autocommit), so there is no BEGIN and ROLLBACK round trip around it. Use it
+        only where no consistent snapshot across statements is needed."""
+        with self.sessions() as session:
+            if not self.is_sqlite:
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()

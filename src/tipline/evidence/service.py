@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from tipline.audit.service import Actor, record
+from tipline.audit.service import Actor, Event, record
 from tipline.evidence.crypto import CHUNK
 from tipline.evidence.store import EvidenceStore
 
@@ -73,11 +73,10 @@ def _seal(store: EvidenceStore, plaintext: BinaryIO, digests: _Digests) -> Store
     return StoredEvidence(digests.sha256, digests.md5, digests.sha1, digests.size, created)
 
 
-def audit_write(session: Session, actor: Actor, stored: StoredEvidence, file_id: str) -> None:
-    record(
-        session, actor, "evidence.write", "evidence", stored.sha256,
-        file_id=file_id, size=stored.size, newly_stored=stored.newly_stored,
-    )
+def write_event(stored: StoredEvidence, file_id: str) -> Event:
+    """The audit event of an evidence write, appended by the caller with the act it belongs to."""
+    return Event("evidence.write", "evidence", stored.sha256,
+                 {"file_id": file_id, "size": stored.size, "newly_stored": stored.newly_stored})
 
 
 def read_evidence(

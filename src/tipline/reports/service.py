@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tipline.audit.service import Actor, record
+from tipline.audit.service import Actor, Event, record, record_all
 from tipline.db import Base, utcnow
-from tipline.evidence.service import StoredEvidence, audit_write
+from tipline.evidence.service import StoredEvidence, write_event
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, store
 from tipline.reports.models import RawDocument, Report, ReportFile
@@ -124,8 +124,9 @@ def attach_file(session: Session, reporter_id: int, report_id: int, stored: Stor
         "content_type": fit(content_type, ReportFile, "content_type"), "size": stored.size,
         "md5": stored.md5, "sha1": stored.sha1, "sha256": stored.sha256, "annotations": [],
     })
-    audit_write(session, actor, stored, file_id)
-    record(session, actor, "report.upload", "report", report_id, file_id=file_id)
+    record_all(session, actor, [
+        write_event(stored, file_id),
+        Event("report.upload", "report", report_id, {"file_id": file_id})])
     return file_id
 
 

@@ -56,7 +56,7 @@ def submit(state: AppState, reporter: AuthenticatedReporter, doc: Document, sour
 
 def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, source: BinaryIO,
            upload_name: str | None, content_type: str | None, actor: Actor) -> Uploaded:
-    with state.db.sessions() as session:
+    with state.db.single_reads() as session:
         service.check_open(session, reporter.id, report_id)
     # Refused before it is stored: sealing it first would leave an evidence file behind.
     if not source.read(1):
