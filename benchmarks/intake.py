@@ -6,9 +6,19 @@ processes started here, for tipline and for a baseline (`baseline_app.py`: each 
 body stored with one INSERT and commit) with the same uvicorn settings and process count, on
 PostgreSQL and on SQLite. A report counts when its `finish` is acknowledged (after commit).
 
-* PostgreSQL: `--workers` server processes (default 2) and `--pipeline-workers` separate
-  `tipline worker` processes running the pipeline during the run, as deployed.
-* SQLite: one server process (the embedded mode; the pipeline runs in it).
+tipline is measured twice: `tipline` is intake alone (the pipeline is not running, so
+finished reports queue up), the like-for-like comparison with the baseline, which processes
+nothing; `tipline+pipeline` is intake with the pipeline working through the queue at the same
+time on the same two cores, as deployed:
+
+* PostgreSQL: `--workers` server processes (default 2), plus `--pipeline-workers` separate
+  `tipline worker` processes (at their default niceness) in `tipline+pipeline`.
+* SQLite: one server process (the embedded mode); the pipeline runs inside it in
+  `tipline+pipeline`.
+
+Baseline and tipline runs alternate over `--rounds` rounds, each on a fresh database: this
+machine's speed drifts by tens of percent over minutes, so each round's ratio compares runs
+made back to back, and the table gives medians.
 
     .venv/bin/python benchmarks/intake.py                  # both databases, defaults
     .venv/bin/python benchmarks/intake.py --reports 200    # quick
@@ -56,6 +66,7 @@ BIN = Path(sys.executable).parent
 USERNAME, PASSWORD = "bench-platform", "benchmark-password-long-enough"
 PG_DEFAULT = os.environ.get("TIPLINE_TEST_POSTGRES_URL",
                             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+KINDS = ("baseline", "tipline", "tipline+pipeline")
 UVICORN = ["--host", "127.0.0.1", "--http", "httptools", "--loop", "uvloop",
            "--no-access-log", "--log-level", "warning"]
 
@@ -203,12 +214,36 @@ class Result:
     latencies: list[float]
     note: str = ""
 
+
+@dataclass
+class Measured:
+    """One server kind on one database over all rounds: the median round's rate and every
+    round's latencies."""
+
+    database: str
+    server: str
+    processes: int
+    rounds: list[Result]
+
+    @property
+    def rates(self) -> list[float]:
+        return [r.reports / r.seconds for r in self.rounds]
+
     @property
     def rate(self) -> float:
-        return self.reports / self.seconds
+        return float(np.median(self.rates))
 
-    def percentile(self, q: float) -> float:
-        return float(np.percentile(np.array(self.latencies), q)) * 1000
+    @property
+    def reports(self) -> int:
+        return sum(r.reports for r in self.rounds)
+
+    @property
+    def note(self) -> str:
+        return self.rounds[-1].note
+
+    @property
+    def latencies(self) -> list[float]:
+        return [x for r in self.rounds for x in r.latencies]
 
 
 def fresh_postgres(admin_url: str, name: str) -> str:
@@ -230,7 +265,7 @@ def run_one(kind: str, database: str, url: str, workdir: Path, args: argparse.Na
            "TIPLINE_EVIDENCE_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
            "TIPLINE_SECRET_KEY": secrets.token_urlsafe(32)}
     pipeline: list[subprocess.Popen[bytes]] = []
-    if kind == "tipline":
+    if kind.startswith("tipline"):
         subprocess.run([str(BIN / "tipline"), "db", "upgrade"], env=env, check=True,
                        capture_output=True)
         db = Database(url)
@@ -239,8 +274,9 @@ def run_one(kind: str, database: str, url: str, workdir: Path, args: argparse.Na
                                                     password=PASSWORD), Actor("benchmark"))
         db.dispose()
         app = ["tipline.app:create_app", "--factory"]
-        if database != "sqlite":
-            env["TIPLINE_RUN_PIPELINE_IN_SERVER"] = "false"
+        with_pipeline = kind == "tipline+pipeline"
+        env["TIPLINE_RUN_PIPELINE_IN_SERVER"] = str(with_pipeline and database == "sqlite")
+        if with_pipeline and database != "sqlite":
             pipeline = [subprocess.Popen([str(BIN / "tipline"), "worker"], env=env,
                                          stdout=subprocess.DEVNULL, stderr=log.open("ab"))
                         for _ in range(args.pipeline_workers)]
@@ -256,8 +292,8 @@ def run_one(kind: str, database: str, url: str, workdir: Path, args: argparse.Na
         drive(port, args.concurrency * 2, args.concurrency, report_xml, images)
         seconds, latencies = drive(port, args.reports, args.concurrency, report_xml, images)
         note = ""
-        if kind == "tipline":
-            note = drain_note(url, time.perf_counter())
+        if kind == "tipline+pipeline" and args.drain_seconds > 0:
+            note = drain_note(url, time.perf_counter(), args.drain_seconds)
         return Result(database, kind, processes, args.reports, seconds, latencies, note)
     finally:
         stop(server)
@@ -265,7 +301,7 @@ def run_one(kind: str, database: str, url: str, workdir: Path, args: argparse.Na
             stop(proc)
 
 
-def drain_note(url: str, intake_end: float) -> str:
+def drain_note(url: str, intake_end: float, limit: float) -> str:
     """How long after the last acknowledgement the pipeline finished every report."""
     engine = create_engine(url)
     try:
@@ -273,26 +309,41 @@ def drain_note(url: str, intake_end: float) -> str:
             with engine.connect() as conn:
                 waiting = conn.execute(text(
                     "SELECT count(*) FROM pipeline_jobs WHERE status = 'queued'")).scalar_one()
-            if waiting == 0 or time.perf_counter() - intake_end > 30:
+            if waiting == 0 or time.perf_counter() - intake_end > limit:
                 break
             time.sleep(0.2)
     finally:
         engine.dispose()
     lag = time.perf_counter() - intake_end
     return f"pipeline drained {lag:.1f} s after intake" if waiting == 0 else \
-        f"{waiting} reports still queued 30 s after intake"
+        f"{waiting} reports still queued {limit:.0f} s after intake"
 
 
-def table(results: list[Result], concurrency: int) -> str:
-    lines = ["| database | server | processes | reports | reports/s | p50 ms | p99 ms | "
-             "vs baseline |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    baseline = {r.database: r.rate for r in results if r.server == "baseline"}
+def percentile(latencies: list[float], q: float) -> float:
+    return float(np.percentile(np.array(latencies), q)) * 1000
+
+
+def round_ratios(results: list[Measured], database: str, kind: str) -> list[float]:
+    """tipline / baseline of each round: the two ran back to back, so machine drift between
+    rounds cancels out of these."""
+    by_kind = {r.server: r.rates for r in results if r.database == database}
+    if "baseline" not in by_kind or kind not in by_kind:
+        return []
+    return [t / b for t, b in zip(by_kind[kind], by_kind["baseline"], strict=True)]
+
+
+def table(results: list[Measured], concurrency: int) -> str:
+    lines = ["| database | server | processes | reports | reports/s (median of rounds) | "
+             "rounds | p50 ms | p99 ms | vs baseline (median, range) |",
+             "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
     for r in results:
-        ratio = f"{r.rate / baseline[r.database]:.2f}" if r.server == "tipline" and \
-            r.database in baseline else ""
+        ratios = round_ratios(results, r.database, r.server) if r.server != "baseline" else []
+        ratio = (f"{np.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+                 if ratios else "")
+        rounds = ", ".join(f"{x:.0f}" for x in r.rates)
         lines.append(f"| {r.database} | {r.server} | {r.processes} | {r.reports} | "
-                     f"{r.rate:.0f} | {r.percentile(50):.1f} | {r.percentile(99):.1f} | "
-                     f"{ratio} |")
+                     f"{r.rate:.0f} | {rounds} | {percentile(r.latencies, 50):.1f} | "
+                     f"{percentile(r.latencies, 99):.1f} | {ratio} |")
     notes = [f"{r.database}: {r.note}" for r in results if r.note]
     return "\n".join(lines) + (f"\n\n{concurrency} reports in flight; " + "; ".join(notes)
                                if notes else "")
@@ -314,12 +365,19 @@ def update_docs(section: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reports", type=int, default=300, help="measured reports per run")
+    parser.add_argument("--reports", type=int, default=300,
+                        help="measured reports per server kind, database and round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="baseline and tipline alternate this many times per database "
+                             "(the machine's speed drifts; each round's ratio is back to back)")
     parser.add_argument("--concurrency", type=int, default=12, help="reports in flight")
     parser.add_argument("--workers", type=int, default=2,
                         help="uvicorn processes on PostgreSQL (SQLite always uses one)")
     parser.add_argument("--pipeline-workers", type=int, default=1,
-                        help="`tipline worker` processes running during the PostgreSQL run")
+                        help="`tipline worker` processes in the PostgreSQL tipline+pipeline runs")
+    parser.add_argument("--drain-seconds", type=float, default=0,
+                        help="after tipline's last round, wait up to this long for the "
+                             "pipeline to finish every report and note how long it took")
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--postgres-url", default=PG_DEFAULT,
                         help="admin URL; a database tipline_bench_intake is (re)created")
@@ -334,27 +392,46 @@ def main() -> None:
     print(f"images {min(sizes) // 1024}-{max(sizes) // 1024} KB; {args.reports} reports, "
           f"{args.concurrency} in flight, {os.cpu_count()} CPUs")
 
-    results: list[Result] = []
+    results: list[Measured] = []
     for database in args.databases.split(","):
-        for kind in ("baseline", "tipline"):
-            with tempfile.TemporaryDirectory(prefix="tipline-bench-") as tmp:
-                workdir = Path(tmp)
-                if database == "sqlite":
-                    url = f"sqlite:///{workdir / 'var' / 'bench.db'}"
-                    (workdir / "var").mkdir()
-                else:
-                    url = fresh_postgres(args.postgres_url, "tipline_bench_intake")
-                result = run_one(kind, database, url, workdir, args, report_xml, images)
-                results.append(result)
-                print(f"  {database:10} {kind:8} {result.rate:7.1f} reports/s  "
-                      f"p50 {result.percentile(50):6.1f} ms  p99 {result.percentile(99):6.1f} ms"
-                      f"  {result.note}", flush=True)
+        measured = {kind: Measured(database, kind, 1 if database == "sqlite" else args.workers,
+                                   []) for kind in KINDS}
+        for round_number in range(args.rounds):
+            # Alternate the order, so a steady drift favours no kind.
+            for kind in KINDS if round_number % 2 == 0 else KINDS[::-1]:
+                last = round_number == args.rounds - 1
+                result = run_kind(kind, database, args if last else no_drain(args), report_xml,
+                                  images)
+                measured[kind].rounds.append(result)
+                print(f"  {database:10} round {round_number + 1} {kind:16} "
+                      f"{result.reports / result.seconds:7.1f} reports/s  "
+                      f"p50 {percentile(result.latencies, 50):6.1f} ms  "
+                      f"p99 {percentile(result.latencies, 99):6.1f} ms  {result.note}",
+                      flush=True)
+        results.extend(measured.values())
     output = table(results, args.concurrency)
     print()
     print(output)
     if args.update_docs:
         command = "python benchmarks/intake.py " + shlex.join(sys.argv[1:])
         update_docs(section_text(output, command.strip()))
+
+
+def no_drain(args: argparse.Namespace) -> argparse.Namespace:
+    return argparse.Namespace(**{**vars(args), "drain_seconds": 0})
+
+
+def run_kind(kind: str, database: str, args: argparse.Namespace, report_xml: bytes,
+             images: list[tuple[bytes, bytes]]) -> Result:
+    """One server kind on a fresh database."""
+    with tempfile.TemporaryDirectory(prefix="tipline-bench-") as tmp:
+        workdir = Path(tmp)
+        if database == "sqlite":
+            url = f"sqlite:///{workdir / 'var' / 'bench.db'}"
+            (workdir / "var").mkdir()
+        else:
+            url = fresh_postgres(args.postgres_url, "tipline_bench_intake")
+        return run_one(kind, database, url, workdir, args, report_xml, images)
 
 
 def section_text(output: str, command: str) -> str:

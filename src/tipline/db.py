@@ -8,8 +8,9 @@ one process queue on the busy timeout instead of failing on a lock upgrade.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Its busy handler makes a waiting writer sleep in
+        # growing steps (up to 100 ms) while the lock may already be free; threads of this
+        # process queue here instead and get the lock the moment it is released. Writers in
+        # other processes still wait on the busy timeout.
+        self._sqlite_writer = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,9 +142,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any exception. (Plain
         `sessions()` are for reads: on SQLite they do not take the write lock.)"""
-        with self.sessions() as session, session.begin():
+        with self._writer_turn(), self.sessions() as session, session.begin():
             session.connection(execution_options={WRITE_OPTION: True})
             yield session
+
+    def _writer_turn(self) -> AbstractContextManager[object]:
+        return self._sqlite_writer if self._sqlite_writer is not None else nullcontext()
 
     @contextmanager
     def single_reads(self) -> Iterator[Session]:
