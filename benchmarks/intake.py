@@ -1,7 +1,7 @@
 """Intake throughput: complete reports per second through the CyberTipline-compatible API.
 
 A complete report is six HTTP requests: submit, two uploads of small benign generated images
-(20-50 KB), two fileinfo, finish. Concurrent clients send them over loopback to uvicorn server
+(17-35 KB), two fileinfo, finish. Concurrent clients send them over loopback to uvicorn server
 processes started here, for tipline and for a baseline (`baseline_app.py`: each request's raw
 body stored with one INSERT and commit) with the same uvicorn settings and process count, on
 PostgreSQL and on SQLite. A report counts when its `finish` is acknowledged (after commit).
@@ -434,8 +434,14 @@ def run_kind(kind: str, database: str, args: argparse.Namespace, report_xml: byt
         return run_one(kind, database, url, workdir, args, report_xml, images)
 
 
+LEGEND = ("`tipline`: intake alone, with the pipeline not running (like for like with the "
+          "baseline, which processes nothing); `tipline+pipeline`: the pipeline working "
+          "through the queue at the same time on the same cores. A ratio is taken per round "
+          "between runs made back to back.")
+
+
 def section_text(output: str, command: str) -> str:
-    return f"## Intake\n\n```\n{command}\n```\n\n{output}\n"
+    return f"## Intake\n\n```\n{command}\n```\n\n{LEGEND}\n\n{output}\n"
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,14 @@ from sqlalchemy import select
 
 from tipline.audit.models import AuditEvent
 from tipline.pipeline.models import PipelineJob, StageRun
-from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report
+from tipline.reports.models import (
+    FileSignal,
+    Identifier,
+    IpEvent,
+    RawDocument,
+    Report,
+    ReportFile,
+)
 
 from factories import png_bytes, report_doc, report_xml
 from intake_support import Intake, code_of, details_xml, start_intake, xml_of
@@ -204,3 +211,52 @@ def test_concurrent_submissions_with_one_key_open_one_report(intake: Intake) -> 
     after = intake.snapshot()
     assert after["reports"] == before["reports"] + 1
     assert after["raw_documents"] == before["raw_documents"] + 1
+
+
+def test_uploads_racing_a_finish_are_in_the_report_or_refused(intake: Intake) -> None:
+    """The report's row lock orders uploads and finish: an acknowledged upload is one of the
+    finished report's files; an upload that lost the race is refused and leaves no row."""
+    report_id = intake.submit(report_xml())
+    uploads = 8
+    barrier = threading.Barrier(uploads + 1)
+    acknowledged: list[str] = []
+    refused: list[int] = []
+    finished: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def upload(seed: int) -> None:
+        try:
+            barrier.wait()
+            response = intake.upload(report_id, png_bytes(seed=seed))
+            if code_of(response) == 0:
+                acknowledged.append(xml_of(response).findtext("fileId") or "")
+            else:
+                refused.append(code_of(response))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    def finish() -> None:
+        try:
+            barrier.wait()
+            response = intake.form("finish", report_id)
+            assert code_of(response) == 0, response.text
+            finished.append([f.text or "" for f in xml_of(response).iter("fileId")])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(900 + i,)) for i in range(uploads)]
+    threads.append(threading.Thread(target=finish))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert len(acknowledged) + len(refused) == uploads
+    assert set(refused) <= {5102}, refused  # the report is finished
+    assert sorted(finished[0]) == sorted(acknowledged)
+    with intake.state.db.sessions() as session:
+        stored = session.scalars(select(ReportFile.id).where(
+            ReportFile.report_id == report_id)).all()
+    assert sorted(stored) == sorted(acknowledged)
+    late = intake.upload(report_id, png_bytes(seed=999))
+    assert code_of(late) == 5102
