@@ -48,10 +48,7 @@ def record(
     **detail: Any,
 ) -> None:
     """Append one event in the caller's transaction, so the event and the act commit together."""
-    session.connection().execute(_INSERT_EVENT, {
-        "actor": actor.name, "action": action, "object_type": object_type,
-        "object_id": str(object_id), "remote_addr": actor.remote_addr, "detail": detail,
-    })
+    record_all(session, actor, [Event(action, object_type, object_id, detail)])
 
 
 def events_for(session: Session, object_type: str, object_id: str | int) -> list[AuditEvent]:
