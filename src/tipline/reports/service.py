@@ -73,11 +73,9 @@ def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, sou
     return report_id, True
 
 
-def get_report(session: Session, reporter_id: int, report_id: int,
-               for_update: bool = False) -> Report:
+def get_report(session: Session, reporter_id: int, report_id: int) -> Report:
     """A reporter's own report; another reporter's report does not exist for it."""
-    report = store.report_of(session, reporter_id, report_id, for_update=for_update) \
-        if in_range(report_id) else None
+    report = store.report_of(session, reporter_id, report_id) if in_range(report_id) else None
     if report is None:
         raise errors.ReportNotFound(f"report {report_id} does not exist")
     return report

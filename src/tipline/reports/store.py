@@ -90,30 +90,15 @@ def file_details(session: Session, report_id: int) -> list[Row[Any]]:
     return list(session.connection().execute(_FILE_DETAILS, {"report_id": report_id}))
 
 
-def report_of(session: Session, reporter_id: int, report_id: int,
-              for_update: bool = False) -> Report | None:
-    stmt = select(Report).where(Report.id == report_id, Report.reporter_id == reporter_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
-
-
-def by_idempotency_key(session: Session, reporter_id: int, key: str) -> Report | None:
+def report_of(session: Session, reporter_id: int, report_id: int) -> Report | None:
     return session.scalar(
-        select(Report).where(Report.reporter_id == reporter_id, Report.idempotency_key == key)
-    )
+        select(Report).where(Report.id == report_id, Report.reporter_id == reporter_id))
 
 
 def files_of(session: Session, report_id: int) -> list[ReportFile]:
     stmt = select(ReportFile).where(ReportFile.report_id == report_id).order_by(
         ReportFile.uploaded_at, ReportFile.id)
     return list(session.scalars(stmt))
-
-
-def file_of(session: Session, report_id: int, file_id: str) -> ReportFile | None:
-    return session.scalar(
-        select(ReportFile).where(ReportFile.report_id == report_id, ReportFile.id == file_id)
-    )
 
 
 def reports_of(session: Session, reporter_id: int, limit: int, offset: int) -> list[Report]:
