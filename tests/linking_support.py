@@ -10,6 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from tipline.audit.service import Actor
+from tipline.banks import service as banks
+from tipline.banks.media import records_from_media
+from tipline.banks.records import HashRecord
+from tipline.banks.schemas import BankCreate
 from tipline.cases.models import Case, CaseReport
 from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.reporters.service import AuthenticatedReporter, authenticate
@@ -70,6 +74,16 @@ def submit(state: AppState, reporter: AuthenticatedReporter, files: dict[str, by
             ACTOR)
     usecases.finish(state, reporter, report_id, ACTOR)
     return report_id
+
+
+def bank_image(state: AppState, name: str, kind: str, data: bytes) -> None:
+    """A new bank holding an image's hashes (and its augmentation variants); the live index is
+    opened on it."""
+    records, extra = records_from_media(data, HashRecord(signal_type="", value=""))
+    with state.db.transaction() as s:
+        bank = banks.create_bank(s, BankCreate(name=name, kind=kind), Actor("test"))
+        banks.add_records(s, bank, records, Actor("test"), variants=extra)
+    state.index.open()
 
 
 def run(state: AppState) -> None:

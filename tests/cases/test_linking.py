@@ -9,12 +9,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from linking_support import case_of, login, open_cases, partition, run, submit
-from tipline.audit.service import Actor
-from tipline.banks import service as banks
-from tipline.banks.media import records_from_media
-from tipline.banks.records import HashRecord
-from tipline.banks.schemas import BankCreate
+from linking_support import bank_image, case_of, login, open_cases, partition, run, submit
 from tipline.cases import store
 from tipline.cases.models import Case, CaseEvent
 from tipline.cases.rules import IpUse, ip_links
@@ -53,11 +48,7 @@ def test_accounts_emails_devices_link_and_strangers_do_not(state: AppState) -> N
 def test_new_material_links_known_material_does_not(state: AppState) -> None:
     reporter = login(state)
     new, known = generate(41, size=(256, 192)), generate(42, size=(256, 192))
-    records, extra = records_from_media(to_jpeg(known), HashRecord(signal_type="", value=""))
-    with state.db.transaction() as s:
-        bank = banks.create_bank(s, BankCreate(name="known", kind="positive"), Actor("test"))
-        banks.add_records(s, bank, records, Actor("test"), variants=extra)
-    state.index.open()
+    bank_image(state, "known", "positive", to_jpeg(known))
     a = submit(state, reporter, {"n1": to_jpeg(new), "k1": to_jpeg(known)}, account="a")
     b = submit(state, reporter, {"n2": variants(new)["jpeg_q30"]}, account="b")
     c = submit(state, reporter, {"k2": variants(known)["resized_50"]}, account="c")
@@ -74,11 +65,7 @@ def test_known_benign_content_links_nobody(state: AppState) -> None:
     photo) are not one case, though no positive bank knows the image."""
     reporter = login(state)
     benign = generate(43, size=(256, 192))
-    records, extra = records_from_media(to_jpeg(benign), HashRecord(signal_type="", value=""))
-    with state.db.transaction() as s:
-        bank = banks.create_bank(s, BankCreate(name="benign", kind="negative"), Actor("test"))
-        banks.add_records(s, bank, records, Actor("test"), variants=extra)
-    state.index.open()
+    bank_image(state, "benign", "negative", to_jpeg(benign))
     a = submit(state, reporter, {"b1": to_jpeg(benign)}, account="a")
     b = submit(state, reporter, {"b2": variants(benign)["resized_50"]}, account="b")
     run(state)

@@ -8,12 +8,7 @@ import numpy as np
 from PIL import Image
 from sqlalchemy import select
 
-from linking_support import cluster_by_name, live_clusters, login, run, submit
-from tipline.audit.service import Actor
-from tipline.banks import service as banks
-from tipline.banks.media import records_from_media
-from tipline.banks.records import HashRecord
-from tipline.banks.schemas import BankCreate
+from linking_support import bank_image, cluster_by_name, live_clusters, login, run, submit
 from tipline.clusters.models import ClusterEvent, ClusterMember, MediaCluster
 from tipline.clusters.rules import Edge, cluster_hashes, components, hamming_matrix, plan_groups
 from tipline.hashing.media import hash_media
@@ -92,11 +87,7 @@ def _distance(x: str, y: str) -> int:
 def test_bank_match_marks_the_cluster_known(state: AppState) -> None:
     reporter = login(state)
     image = generate(21, size=(256, 192))
-    records, extra = records_from_media(to_jpeg(image), HashRecord(signal_type="", value=""))
-    with state.db.transaction() as s:
-        bank = banks.create_bank(s, BankCreate(name="known", kind="positive"), Actor("test"))
-        banks.add_records(s, bank, records, Actor("test"), variants=extra)
-    state.index.open()
+    bank_image(state, "known", "positive", to_jpeg(image))
     other = to_jpeg(generate(22, size=(256, 192)))
     submit(state, reporter, {"k": variants(image)["jpeg_q30"], "n": other}, account="x")
     run(state)
