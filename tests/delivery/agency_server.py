@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tipline.delivery.rules import verify
+from tipline.demo.agencies import answer_json
 
 
 @dataclass
@@ -57,12 +58,7 @@ class AgencyServer:
                 status, answer = agency.handle(dict(self.headers.items()), body)
                 if status == 0:
                     return  # hang: the client's read timeout fires
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer_json(self, status, answer)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.httpd.daemon_threads = True

@@ -143,14 +143,20 @@ def _handler(desk: AgencyDesk) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, answer = desk.receive(self.path, headers, body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            answer_json(self, status, answer)
 
     return Handler
+
+
+def answer_json(handler: BaseHTTPRequestHandler, status: int, answer: dict[str, Any]) -> None:
+    """Send a local agency desk's JSON answer to a webhook (the demo's desks and the tests'
+    agencies answer alike)."""
+    data = json.dumps(answer).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def start_desks() -> dict[str, AgencyDesk]:
