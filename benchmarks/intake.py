@@ -206,9 +206,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 @dataclass
 class Result:
-    database: str
-    server: str
-    processes: int
+    """One run of one server kind (its database and kind are in the `Measured` it joins)."""
+
     reports: int
     seconds: float
     latencies: list[float]
@@ -255,9 +254,13 @@ def fresh_postgres(admin_url: str, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+def server_processes(database: str, args: argparse.Namespace) -> int:
+    return 1 if database == "sqlite" else int(args.workers)  # SQLite: the embedded mode
+
+
 def run_one(kind: str, database: str, url: str, workdir: Path, args: argparse.Namespace,
             report_xml: bytes, images: list[tuple[bytes, bytes]]) -> Result:
-    processes = 1 if database == "sqlite" else args.workers
+    processes = server_processes(database, args)
     port = free_port()
     log = workdir / f"{kind}-{database}.log"
     env = {**os.environ, "TIPLINE_ENVIRONMENT": "test", "TIPLINE_DATA_DIR": str(workdir / "var"),
@@ -294,7 +297,7 @@ def run_one(kind: str, database: str, url: str, workdir: Path, args: argparse.Na
         note = ""
         if kind == "tipline+pipeline" and args.drain_seconds > 0:
             note = drain_note(url, time.perf_counter(), args.drain_seconds)
-        return Result(database, kind, processes, args.reports, seconds, latencies, note)
+        return Result(args.reports, seconds, latencies, note)
     finally:
         stop(server)
         for proc in pipeline:
@@ -394,8 +397,8 @@ def main() -> None:
 
     results: list[Measured] = []
     for database in args.databases.split(","):
-        measured = {kind: Measured(database, kind, 1 if database == "sqlite" else args.workers,
-                                   []) for kind in KINDS}
+        measured = {kind: Measured(database, kind, server_processes(database, args), [])
+                    for kind in KINDS}
         for round_number in range(args.rounds):
             # Alternate the order, so a steady drift favours no kind.
             for kind in KINDS if round_number % 2 == 0 else KINDS[::-1]:
