@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tipline.audit.models import AuditEvent
-from tipline.db import table_of
+from tipline.db import Executor, connection_of, table_of
 
 
 @dataclass(frozen=True)
@@ -35,20 +35,20 @@ class Event:
     detail: dict[str, Any]
 
 
-def record_all(session: Session, actor: Actor, events: Sequence[Event]) -> None:
+def record_all(executor: Executor, actor: Actor, events: Sequence[Event]) -> None:
     """Append several events of one act with a single statement, in the caller's transaction."""
-    session.connection().execute(_INSERT_EVENT, [{
+    connection_of(executor).execute(_INSERT_EVENT, [{
         "actor": actor.name, "action": e.action, "object_type": e.object_type,
         "object_id": str(e.object_id), "remote_addr": actor.remote_addr, "detail": e.detail,
     } for e in events])
 
 
 def record(
-    session: Session, actor: Actor, action: str, object_type: str, object_id: str | int,
+    executor: Executor, actor: Actor, action: str, object_type: str, object_id: str | int,
     **detail: Any,
 ) -> None:
     """Append one event in the caller's transaction, so the event and the act commit together."""
-    record_all(session, actor, [Event(action, object_type, object_id, detail)])
+    record_all(executor, actor, [Event(action, object_type, object_id, detail)])
 
 
 def events_for(session: Session, object_type: str, object_id: str | int) -> list[AuditEvent]:

@@ -21,9 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
 
-from tipline.db import Database, table_of, utcnow
+from tipline.db import Database, Executor, connection_of, table_of, utcnow
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.pipeline.stage import Stage
 
@@ -161,10 +160,10 @@ class PipelineRunner:
                 .values(lease_token=None, lease_until=None)
             )
 
-    def enqueue(self, session: Session, report_id: int) -> None:
+    def enqueue(self, executor: Executor, report_id: int) -> None:
         """Queue a finished report in the caller's transaction, so finish and enqueue commit
         together; the in-process worker is woken after that commit by `wake`."""
-        session.connection().execute(_INSERT_JOB, {"report_id": report_id,
+        connection_of(executor).execute(_INSERT_JOB, {"report_id": report_id,
                                                    "stage": self.first_stage, "status": "queued"})
 
     def wake(self) -> None:

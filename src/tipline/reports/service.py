@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, Event, record, record_all
@@ -21,7 +22,7 @@ from tipline.reports.models import RawDocument, Report, ReportFile
 from tipline.reports.normalize import file_facts, parse_datetime, report_facts
 from tipline.reports.quality import FileView, Quality, assess
 
-Enqueue = Callable[[Session, int], None]
+Enqueue = Callable[[Connection, int], None]
 MAX_ID = 2**63 - 1
 
 
@@ -42,7 +43,7 @@ class Document:
     content_type: str
 
 
-def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, source: str,
+def submit(conn: Connection, reporter: AuthenticatedReporter, doc: Document, source: str,
            idempotency_key: str | None, actor: Actor) -> tuple[int, bool]:
     """Open a report: its id, and whether it is new. With an idempotency key, a repeated
     submission returns the first report; the same key with a different document is refused."""
@@ -52,24 +53,24 @@ def submit(session: Session, reporter: AuthenticatedReporter, doc: Document, sou
         raise errors.InvalidRequest(f"the Idempotency-Key header is longer than {key_length} "
                                     "characters")
     if idempotency_key:
-        existing = store.submission_by_key(session, reporter.id, idempotency_key)
+        existing = store.submission_by_key(conn, reporter.id, idempotency_key)
         if existing:
             if existing.document_digest != digest:
                 raise errors.IdempotencyConflict(
                     f"idempotency key {idempotency_key!r} was used for a different document")
             return existing.id, False
     facts = report_facts(doc.content)
-    report_id = store.insert_report(session, {
+    report_id = store.insert_report(conn, {
         "reporter_id": reporter.id, "source": source, "status": "open",
         "idempotency_key": idempotency_key, "document_digest": digest,
         "incident_type": facts.incident_type, "incident_at": facts.incident_at,
         "platform": fit(facts.platform, Report, "platform"), "escalate": facts.escalate,
         "annotations": facts.annotations, "document": doc.content, "quality_issues": [],
     })
-    store.insert_raw_document(session, {
+    store.insert_raw_document(conn, {
         "report_id": report_id, "file_id": None, "kind": "report", "body": doc.raw,
         "content_type": fit(doc.content_type, RawDocument, "content_type") or ""})
-    record(session, actor, "report.submit", "report", report_id, source=source)
+    record(conn, actor, "report.submit", "report", report_id, source=source)
     return report_id, True
 
 
@@ -81,16 +82,16 @@ def get_report(session: Session, reporter_id: int, report_id: int) -> Report:
     return report
 
 
-def check_open(session: Session, reporter_id: int, report_id: int) -> None:
+def check_open(conn: Connection, reporter_id: int, report_id: int) -> None:
     """Refuse early (before a slow upload) unless the reporter's report is open; reads only
     the status, not the whole report."""
-    status = store.status_of(session, reporter_id, report_id) if in_range(report_id) else None
+    status = store.status_of(conn, reporter_id, report_id) if in_range(report_id) else None
     require_open_status(report_id, status)
 
 
-def lock_open(session: Session, reporter_id: int, report_id: int) -> None:
+def lock_open(conn: Connection, reporter_id: int, report_id: int) -> None:
     """Lock the reporter's report until commit, refusing unless it is open."""
-    status = store.lock_status(session, reporter_id, report_id) if in_range(report_id) \
+    status = store.lock_status(conn, reporter_id, report_id) if in_range(report_id) \
         else None
     require_open_status(report_id, status)
 
@@ -110,29 +111,29 @@ def require_open_status(report_id: int, status: str | None) -> None:
                                      "to add files")
 
 
-def attach_file(session: Session, reporter_id: int, report_id: int, stored: StoredEvidence,
+def attach_file(conn: Connection, reporter_id: int, report_id: int, stored: StoredEvidence,
                 upload_name: str | None, content_type: str | None, actor: Actor,
                 new_file_id: Callable[[], str]) -> str:
     """Add a sealed upload to an open report; the new file's id."""
-    lock_open(session, reporter_id, report_id)
+    lock_open(conn, reporter_id, report_id)
     file_id = new_file_id()
-    store.insert_file(session, {
+    store.insert_file(conn, {
         "id": file_id, "report_id": report_id,
         "upload_name": fit(upload_name, ReportFile, "upload_name"),
         "content_type": fit(content_type, ReportFile, "content_type"), "size": stored.size,
         "md5": stored.md5, "sha1": stored.sha1, "sha256": stored.sha256, "annotations": [],
     })
-    record_all(session, actor, [
+    record_all(conn, actor, [
         write_event(stored, file_id),
         Event("report.upload", "report", report_id, {"file_id": file_id})])
     return file_id
 
 
-def describe_file(session: Session, reporter_id: int, report_id: int, file_id: str,
+def describe_file(conn: Connection, reporter_id: int, report_id: int, file_id: str,
                   doc: Document, actor: Actor) -> None:
-    lock_open(session, reporter_id, report_id)
+    lock_open(conn, reporter_id, report_id)
     facts = file_facts(doc.content)
-    described = store.describe_file(session, report_id, file_id, {
+    described = store.describe_file(conn, report_id, file_id, {
         "details": doc.content, "described_at": utcnow(),
         "file_name": fit(facts.file_name, ReportFile, "file_name"),
         "viewed_by_reporter": facts.viewed_by_reporter,
@@ -143,10 +144,10 @@ def describe_file(session: Session, reporter_id: int, report_id: int, file_id: s
     })
     if not described:
         raise errors.FileNotFoundInReport(f"file {file_id} does not exist in report {report_id}")
-    store.insert_raw_document(session, {
+    store.insert_raw_document(conn, {
         "report_id": report_id, "file_id": file_id, "kind": "fileDetails", "body": doc.raw,
         "content_type": fit(doc.content_type, RawDocument, "content_type") or ""})
-    record(session, actor, "report.fileinfo", "report", report_id, file_id=file_id)
+    record(conn, actor, "report.fileinfo", "report", report_id, file_id=file_id)
 
 
 def assess_report(report: Report, files: list[ReportFile]) -> Quality:
@@ -169,26 +170,26 @@ def assess_content(document: dict[str, Any],
     return assess(report_facts(document), document, views, utcnow())
 
 
-def finish(session: Session, reporter_id: int, report_id: int, actor: Actor,
+def finish(conn: Connection, reporter_id: int, report_id: int, actor: Actor,
            enqueue: Enqueue) -> tuple[Quality, list[str]]:
     """Close the report to changes, score its quality and queue it for processing; the
     quality and the report's file ids."""
-    locked = store.lock_for_finish(session, reporter_id, report_id) \
+    locked = store.lock_for_finish(conn, reporter_id, report_id) \
         if in_range(report_id) else None
     require_open_status(report_id, locked.status if locked else None)
     assert locked is not None
-    files = [(row.id, row.details) for row in store.file_details(session, report_id)]
+    files = [(row.id, row.details) for row in store.file_details(conn, report_id)]
     quality = assess_content(locked.document, files)
-    store.update_report(session, report_id, {
+    store.update_report(conn, report_id, {
         "status": "finished", "finished_at": utcnow(), "quality_score": quality.score,
         "quality_issues": quality.as_json()["issues"]})
-    enqueue(session, report_id)
-    record(session, actor, "report.finish", "report", report_id,
+    enqueue(conn, report_id)
+    record(conn, actor, "report.finish", "report", report_id,
            files=len(files), quality=quality.score)
     return quality, [file_id for file_id, _ in files]
 
 
-def retract(session: Session, reporter_id: int, report_id: int, actor: Actor) -> None:
-    lock_open(session, reporter_id, report_id)
-    store.update_report(session, report_id, {"status": "retracted", "retracted_at": utcnow()})
-    record(session, actor, "report.retract", "report", report_id)
+def retract(conn: Connection, reporter_id: int, report_id: int, actor: Actor) -> None:
+    lock_open(conn, reporter_id, report_id)
+    store.update_report(conn, report_id, {"status": "retracted", "retracted_at": utcnow()})
+    record(conn, actor, "report.retract", "report", report_id)

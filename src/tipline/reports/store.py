@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tipline.db import table_of
@@ -39,55 +39,55 @@ _FILE_DETAILS = select(_FILES.c.id, _FILES.c.details).where(
     _FILES.c.report_id == bindparam("report_id")).order_by(_FILES.c.uploaded_at, _FILES.c.id)
 
 
-def insert_report(session: Session, values: dict[str, Any]) -> int:
-    report_id: int = session.connection().execute(_INSERT_REPORT, values).scalar_one()
+def insert_report(conn: Connection, values: dict[str, Any]) -> int:
+    report_id: int = conn.execute(_INSERT_REPORT, values).scalar_one()
     return report_id
 
 
-def insert_raw_document(session: Session, values: dict[str, Any]) -> None:
-    session.connection().execute(_INSERT_RAW, values)
+def insert_raw_document(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(_INSERT_RAW, values)
 
 
-def insert_file(session: Session, values: dict[str, Any]) -> None:
-    session.connection().execute(_INSERT_FILE, values)
+def insert_file(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(_INSERT_FILE, values)
 
 
-def submission_by_key(session: Session, reporter_id: int,
+def submission_by_key(conn: Connection, reporter_id: int,
                       key: str) -> Row[Any, Any] | None:
     """(id, document_digest) of the reporter's report submitted with an idempotency key."""
-    return session.connection().execute(
+    return conn.execute(
         _BY_KEY, {"reporter_id": reporter_id, "key": key}).first()
 
 
-def lock_status(session: Session, reporter_id: int, report_id: int) -> str | None:
+def lock_status(conn: Connection, reporter_id: int, report_id: int) -> str | None:
     """The status of the reporter's own report, its row locked until commit."""
-    status: str | None = session.connection().execute(
+    status: str | None = conn.execute(
         _LOCK_STATUS, {"reporter_id": reporter_id, "report_id": report_id}).scalar()
     return status
 
 
-def lock_for_finish(session: Session, reporter_id: int,
+def lock_for_finish(conn: Connection, reporter_id: int,
                     report_id: int) -> Row[Any, Any] | None:
     """(status, document) of the reporter's own report, its row locked until commit."""
-    return session.connection().execute(
+    return conn.execute(
         _LOCK_FOR_FINISH, {"reporter_id": reporter_id, "report_id": report_id}).first()
 
 
-def update_report(session: Session, report_id: int, values: dict[str, Any]) -> None:
-    session.connection().execute(_UPDATE_REPORT, {"where_id": report_id, **values})
+def update_report(conn: Connection, report_id: int, values: dict[str, Any]) -> None:
+    conn.execute(_UPDATE_REPORT, {"where_id": report_id, **values})
 
 
-def describe_file(session: Session, report_id: int, file_id: str,
+def describe_file(conn: Connection, report_id: int, file_id: str,
                   values: dict[str, Any]) -> bool:
     """Store a file's details; False when the report has no such file."""
-    result = session.connection().execute(
+    result = conn.execute(
         _DESCRIBE_FILE, {"where_report_id": report_id, "where_id": file_id, **values})
     return bool(result.rowcount)
 
 
-def file_details(session: Session, report_id: int) -> list[Row[Any]]:
+def file_details(conn: Connection, report_id: int) -> list[Row[Any]]:
     """(id, details) of a report's files in upload order."""
-    return list(session.connection().execute(_FILE_DETAILS, {"report_id": report_id}))
+    return list(conn.execute(_FILE_DETAILS, {"report_id": report_id}))
 
 
 def report_of(session: Session, reporter_id: int, report_id: int) -> Report | None:
@@ -112,8 +112,8 @@ def count_by_status(session: Session) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def status_of(session: Session, reporter_id: int, report_id: int) -> str | None:
+def status_of(conn: Connection, reporter_id: int, report_id: int) -> str | None:
     """Just the status of a reporter's own report (a cheap check before a slow upload)."""
-    status: str | None = session.connection().execute(
+    status: str | None = conn.execute(
         _STATUS, {"reporter_id": reporter_id, "report_id": report_id}).scalar()
     return status

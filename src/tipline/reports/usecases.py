@@ -44,20 +44,20 @@ class Finished:
 def submit(state: AppState, reporter: AuthenticatedReporter, doc: Document, source: str,
            key: str | None, actor: Actor) -> Submitted:
     try:
-        with state.db.transaction() as session:
-            return Submitted(*service.submit(session, reporter, doc, source, key, actor))
+        with state.db.core_transaction() as conn:
+            return Submitted(*service.submit(conn, reporter, doc, source, key, actor))
     except IntegrityError:
         if not key:
             raise
         # Two submissions with one idempotency key raced; the other one committed first.
-        with state.db.transaction() as session:
-            return Submitted(*service.submit(session, reporter, doc, source, key, actor))
+        with state.db.core_transaction() as conn:
+            return Submitted(*service.submit(conn, reporter, doc, source, key, actor))
 
 
 def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, source: BinaryIO,
            upload_name: str | None, content_type: str | None, actor: Actor) -> Uploaded:
-    with state.db.single_reads() as session:
-        service.check_open(session, reporter.id, report_id)
+    with state.db.single_reads() as conn:
+        service.check_open(conn, reporter.id, report_id)
     # Refused before it is stored: sealing it first would leave an evidence file behind.
     if not source.read(1):
         raise errors.MalformedFile("the uploaded file is empty")
@@ -66,22 +66,22 @@ def upload(state: AppState, reporter: AuthenticatedReporter, report_id: int, sou
         stored = store_upload(state.evidence, source, state.settings.max_upload_bytes)
     except EvidenceTooLarge as exc:
         raise errors.PayloadTooLarge(str(exc)) from exc
-    with state.db.transaction() as session:
-        file_id = service.attach_file(session, reporter.id, report_id, stored, upload_name,
+    with state.db.core_transaction() as conn:
+        file_id = service.attach_file(conn, reporter.id, report_id, stored, upload_name,
                                       content_type, actor, state.new_file_id)
         return Uploaded(report_id, file_id, stored)
 
 
 def describe(state: AppState, reporter: AuthenticatedReporter, report_id: int, file_id: str,
              doc: Document, actor: Actor) -> None:
-    with state.db.transaction() as session:
-        service.describe_file(session, reporter.id, report_id, file_id, doc, actor)
+    with state.db.core_transaction() as conn:
+        service.describe_file(conn, reporter.id, report_id, file_id, doc, actor)
 
 
 def finish(state: AppState, reporter: AuthenticatedReporter, report_id: int,
            actor: Actor) -> Finished:
-    with state.db.transaction() as session:
-        quality, file_ids = service.finish(session, reporter.id, report_id, actor,
+    with state.db.core_transaction() as conn:
+        quality, file_ids = service.finish(conn, reporter.id, report_id, actor,
                                            state.runner.enqueue)
         result = Finished(report_id, file_ids, quality)
     state.runner.wake()
@@ -90,5 +90,5 @@ def finish(state: AppState, reporter: AuthenticatedReporter, report_id: int,
 
 def retract(state: AppState, reporter: AuthenticatedReporter, report_id: int,
             actor: Actor) -> None:
-    with state.db.transaction() as session:
-        service.retract(session, reporter.id, report_id, actor)
+    with state.db.core_transaction() as conn:
+        service.retract(conn, reporter.id, report_id, actor)
