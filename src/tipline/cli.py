@@ -17,6 +17,7 @@ from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
 from tipline.db import Database
 from tipline.delivery import cli as delivery_cli
+from tipline.evidence import cli as evidence_cli
 from tipline.routing import cli as routing_cli
 from tipline.settings import Settings
 from tipline.triage import cli as triage_cli
@@ -36,6 +37,7 @@ app.add_typer(routing_cli.app, name="agencies")
 app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
+app.add_typer(evidence_cli.app, name="evidence")
 console = Console()
 CLI = Actor("cli")
 

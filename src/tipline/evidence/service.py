@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from tipline.audit.service import Actor, Event, record
+from tipline.audit.service import Actor, Event, record, record_all
 from tipline.evidence.crypto import CHUNK
 from tipline.evidence.store import EvidenceStore
 
@@ -77,6 +77,28 @@ def write_event(stored: StoredEvidence, file_id: str) -> Event:
     """The audit event of an evidence write, appended by the caller with the act it belongs to."""
     return Event("evidence.write", "evidence", stored.sha256,
                  {"file_id": file_id, "size": stored.size, "newly_stored": stored.newly_stored})
+
+
+Referenced = Callable[[Session, Sequence[str]], set[str]]
+"""Which of these addresses something stored still points to (the reports' files)."""
+
+
+def remove_unreferenced(session: Session, store: EvidenceStore, addresses: Sequence[str],
+                        cutoff: float, referenced: Referenced, actor: Actor,
+                        dry_run: bool = False) -> list[str]:
+    """Remove the files no row points to, unless written or touched since `cutoff` (an upload
+    sealed but not yet committed is recent); each removal is audited. The addresses removed,
+    or with `dry_run` those that would be."""
+    kept = referenced(session, addresses)
+    unreferenced = [address for address in addresses if address not in kept]
+    if dry_run:
+        return unreferenced
+    removed = [a for a in unreferenced if store.remove_if_untouched(a, cutoff)]
+    if removed:
+        record_all(session, actor, [
+            Event("evidence.delete", "evidence", address, {"reason": "unreferenced"})
+            for address in removed])
+    return removed
 
 
 def read_evidence(

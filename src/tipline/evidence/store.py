@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +16,9 @@ from tipline.evidence.crypto import _HEADER, CHUNK, TAG, decrypt_stream, encrypt
 
 class EvidenceStore(Protocol):
     def put(self, address: str, plaintext: BinaryIO) -> bool:
-        """Store a file under its SHA-256 address; False if it was already there. Refuses
-        (ValueError) content whose SHA-256 is not the address."""
+        """Store a file under its SHA-256 address; False if it was already there (it is then
+        touched, which keeps a sweep running now from removing it). Refuses (ValueError)
+        content whose SHA-256 is not the address."""
 
     def open(self, address: str) -> Iterator[bytes]:
         """Yield the decrypted content in chunks, verifying it as it goes."""
@@ -24,6 +27,17 @@ class EvidenceStore(Protocol):
 
     def spool_dir(self) -> Path:
         """A folder on the same file system for uploads in progress."""
+
+    def written_before(self, cutoff: float) -> Iterator[str]:
+        """Addresses of files last written or touched before `cutoff` (a POSIX time)."""
+
+    def remove_if_untouched(self, address: str, cutoff: float) -> bool:
+        """Remove a file unless a `put` wrote or touched it since `cutoff`; True if removed.
+        Safe against a concurrent `put` of the same content: that one either keeps the file
+        or writes it anew."""
+
+    def recover(self, older_than: float) -> int:
+        """Repair what an interrupted `put` or removal left behind; how many leftovers."""
 
 
 class LocalEvidenceStore:
@@ -48,8 +62,11 @@ class LocalEvidenceStore:
 
     def put(self, address: str, plaintext: BinaryIO) -> bool:
         target = self._path(address)
-        if target.exists():
+        try:
+            os.utime(target)  # the new last-written time protects it from a running sweep
             return False
+        except FileNotFoundError:
+            pass
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         chunks = _hashed(iter(lambda: plaintext.read(CHUNK), b""), digest)
@@ -75,6 +92,61 @@ class LocalEvidenceStore:
         if not path.exists():
             raise FileNotFoundError(f"no evidence stored at {address}")
         return decrypt_stream(self._key, address, _raw_reads(path))
+
+
+    def written_before(self, cutoff: float) -> Iterator[str]:
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if _ADDRESS.fullmatch(path.name) and _mtime(path, default=cutoff) < cutoff:
+                yield path.name
+
+    def remove_if_untouched(self, address: str, cutoff: float) -> bool:
+        target = self._path(address)
+        parked = self.spool_dir() / f"{_PARKED}{address}"
+        try:
+            # Parked first: from here on a `put` of this content finds nothing to touch and
+            # writes a fresh file, so only a touch from before this moment can matter.
+            os.replace(target, parked)
+        except FileNotFoundError:
+            return False
+        if parked.stat().st_mtime >= cutoff:
+            _unpark(parked, target)  # a `put` touched it just before: it is wanted
+            return False
+        parked.unlink()
+        _fsync_dir(target.parent)
+        return True
+
+    def recover(self, older_than: float) -> int:
+        leftovers = 0
+        for parked in self.spool_dir().glob(f"{_PARKED}*"):
+            # A removal interrupted between parking and deciding: put the file back, and let
+            # the next sweep decide again.
+            if _ADDRESS.fullmatch(parked.name.removeprefix(_PARKED)):
+                _unpark(parked, self._path(parked.name.removeprefix(_PARKED)))
+                leftovers += 1
+        for partial in self.spool_dir().glob("seal-*"):
+            if _mtime(partial, default=older_than) < older_than:  # a crashed `put`'s temp file
+                partial.unlink(missing_ok=True)
+                leftovers += 1
+        return leftovers
+
+
+_ADDRESS = re.compile(r"[0-9a-f]{64}")
+_PARKED = "sweep-"
+
+
+def _mtime(path: Path, default: float) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed meanwhile
+        return default
+
+
+def _unpark(parked: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # a `put` wrote the same content meanwhile
+        os.link(parked, target)
+    parked.unlink()
+    _fsync_dir(target.parent)
 
 
 def _hashed(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:

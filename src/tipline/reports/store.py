@@ -7,6 +7,7 @@ the database spends running it, and intake throughput is bound by that CPU.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
@@ -117,3 +118,9 @@ def status_of(conn: Connection, reporter_id: int, report_id: int) -> str | None:
     status: str | None = conn.execute(
         _STATUS, {"reporter_id": reporter_id, "report_id": report_id}).scalar()
     return status
+
+
+def referenced_evidence(session: Session, addresses: Sequence[str]) -> set[str]:
+    """Which evidence addresses (SHA-256) some report's file points to."""
+    stmt = select(ReportFile.sha256).where(ReportFile.sha256.in_(addresses)).distinct()
+    return set(session.scalars(stmt))

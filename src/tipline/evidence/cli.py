@@ -1,0 +1,42 @@
+"""`tipline evidence ...`: upkeep of the evidence store."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from tipline.audit.service import Actor
+from tipline.db import Database
+from tipline.settings import Settings
+
+app = typer.Typer(help="The encrypted evidence store.", no_args_is_help=True)
+console = Console()
+
+
+@app.command("sweep")
+def sweep(
+    older_than_hours: float = typer.Option(
+        24.0, min=1.0, help="Only files nothing wrote or touched for this long (uploads in "
+                            "progress are recent)."),
+    dry_run: bool = typer.Option(False, help="List what would be removed; remove nothing."),
+) -> None:
+    """Remove evidence files no report points to: uploads refused after they were sealed (the
+    report was finished or retracted meanwhile) and uploads a crash left uncommitted. Each
+    removal is audited. Safe to run while the server takes uploads; run it daily (cron)."""
+    from tipline.evidence.usecases import sweep as run_sweep
+    from tipline.reports.store import referenced_evidence
+    from tipline.state import evidence_store_for
+
+    settings = Settings()
+    db = Database(settings.resolved_database_url)
+    try:
+        swept = run_sweep(db, evidence_store_for(settings), referenced_evidence,
+                          older_than_hours * 3600, Actor("cli:evidence-sweep"), dry_run)
+    finally:
+        db.dispose()
+    for address in swept.removed:
+        console.print(address)
+    verb = "would remove" if dry_run else "removed"
+    console.print(f"examined {swept.examined} files older than {older_than_hours:g} h; "
+                  f"{verb} {len(swept.removed)} that no report points to; repaired "
+                  f"{swept.leftovers} leftovers of interrupted writes")
