@@ -17,7 +17,7 @@ from tipline.audit.models import AuditEvent
 from tipline.audit.service import Actor
 from tipline.cli import app
 from tipline.evidence.service import StoredEvidence, store_upload
-from tipline.evidence.store import LocalEvidenceStore
+from tipline.evidence.store import LocalEvidenceStore, SweepRunning
 from tipline.evidence.usecases import sweep
 from tipline.reporters.service import AuthenticatedReporter, authenticate
 from tipline.reports import errors, usecases
@@ -167,3 +167,15 @@ def test_sweep_command(state: AppState) -> None:
     assert "removed 1" in done.output and not store.exists(orphan)
     refused = CliRunner().invoke(app, ["evidence", "sweep", "--older-than-hours", "0"])
     assert refused.exit_code != 0
+    with store.sweeping():
+        busy = CliRunner().invoke(app, ["evidence", "sweep"])
+    assert busy.exit_code == 1 and "another evidence sweep is running" in busy.output
+
+
+def test_one_sweep_at_a_time(tmp_path: Path) -> None:
+    """A sweep's recovery would put back a file another sweep has just parked."""
+    store = LocalEvidenceStore(tmp_path / "evidence", os.urandom(32))
+    with store.sweeping(), pytest.raises(SweepRunning), store.sweeping():
+        pass
+    with store.sweeping():
+        pass  # released when the first one ended

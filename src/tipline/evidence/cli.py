@@ -23,6 +23,7 @@ def sweep(
     """Remove evidence files no report points to: uploads refused after they were sealed (the
     report was finished or retracted meanwhile) and uploads a crash left uncommitted. Each
     removal is audited. Safe to run while the server takes uploads; run it daily (cron)."""
+    from tipline.evidence.store import SweepRunning
     from tipline.evidence.usecases import sweep as run_sweep
     from tipline.reports.store import referenced_evidence
     from tipline.state import evidence_store_for
@@ -32,6 +33,9 @@ def sweep(
     try:
         swept = run_sweep(db, evidence_store_for(settings), referenced_evidence,
                           older_than_hours * 3600, Actor("cli:evidence-sweep"), dry_run)
+    except SweepRunning as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     finally:
         db.dispose()
     for address in swept.removed:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -38,6 +40,13 @@ class EvidenceStore(Protocol):
 
     def recover(self, older_than: float) -> int:
         """Repair what an interrupted `put` or removal left behind; how many leftovers."""
+
+    def sweeping(self) -> AbstractContextManager[None]:
+        """Held for a whole sweep: raises SweepRunning while another sweep holds it."""
+
+
+class SweepRunning(RuntimeError):
+    pass
 
 
 class LocalEvidenceStore:
@@ -114,6 +123,18 @@ class LocalEvidenceStore:
         parked.unlink()
         _fsync_dir(target.parent)
         return True
+
+    @contextlib.contextmanager
+    def sweeping(self) -> Iterator[None]:
+        # One sweep at a time (on this folder, from any process): a sweep's `recover` would
+        # otherwise put back a file another sweep has just parked.
+        with open(self.spool_dir() / ".sweep.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise SweepRunning("another evidence sweep is running; try again when it "
+                                   "has finished") from exc
+            yield
 
     def recover(self, older_than: float) -> int:
         leftovers = 0

@@ -28,12 +28,13 @@ def sweep(db: Database, store: EvidenceStore, referenced: Referenced, older_than
     retracted meanwhile) or never committed (a crash). The grace period covers uploads sealed
     but not yet committed; it should be far longer than any upload takes."""
     cutoff = time.time() - older_than_seconds
-    leftovers = 0 if dry_run else store.recover(cutoff)
-    examined, removed = 0, []
-    candidates = store.written_before(cutoff)
-    while batch := list(itertools.islice(candidates, BATCH)):
-        examined += len(batch)
-        with db.transaction() as session:
-            removed += remove_unreferenced(session, store, batch, cutoff, referenced, actor,
-                                           dry_run)
+    with store.sweeping():
+        leftovers = 0 if dry_run else store.recover(cutoff)
+        examined, removed = 0, []
+        candidates = store.written_before(cutoff)
+        while batch := list(itertools.islice(candidates, BATCH)):
+            examined += len(batch)
+            with db.transaction() as session:
+                removed += remove_unreferenced(session, store, batch, cutoff, referenced,
+                                               actor, dry_run)
     return Swept(examined, removed, leftovers)
