@@ -93,6 +93,8 @@ def remove_unreferenced(session: Session, store: EvidenceStore, addresses: Seque
     unreferenced = [address for address in addresses if address not in kept]
     if dry_run:
         return unreferenced
+    # Files go before their audit rows commit: a crash in between leaves a removal of an
+    # unreferenced file unaudited, never an audit row for a file that is still there.
     removed = [a for a in unreferenced if store.remove_if_untouched(a, cutoff)]
     if removed:
         record_all(session, actor, [
