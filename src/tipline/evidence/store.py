@@ -59,7 +59,7 @@ class LocalEvidenceStore:
         (root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def _path(self, address: str) -> Path:
-        if len(address) != 64 or not all(c in "0123456789abcdef" for c in address):
+        if not _ADDRESS.fullmatch(address):
             raise ValueError(f"not a SHA-256 hex address: {address!r}")
         return self.root / address[:2] / address[2:4] / address
 
@@ -102,7 +102,6 @@ class LocalEvidenceStore:
             raise FileNotFoundError(f"no evidence stored at {address}")
         return decrypt_stream(self._key, address, _raw_reads(path))
 
-
     def written_before(self, cutoff: float) -> Iterator[str]:
         for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
             if _ADDRESS.fullmatch(path.name) and _mtime(path, default=cutoff) < cutoff:
@@ -141,8 +140,9 @@ class LocalEvidenceStore:
         for parked in self.spool_dir().glob(f"{_PARKED}*"):
             # A removal interrupted between parking and deciding: put the file back, and let
             # the next sweep decide again.
-            if _ADDRESS.fullmatch(parked.name.removeprefix(_PARKED)):
-                _unpark(parked, self._path(parked.name.removeprefix(_PARKED)))
+            address = parked.name.removeprefix(_PARKED)
+            if _ADDRESS.fullmatch(address):
+                _unpark(parked, self._path(address))
                 leftovers += 1
         for partial in self.spool_dir().glob("seal-*"):
             if _mtime(partial, default=older_than) < older_than:  # a crashed `put`'s temp file
