@@ -13,20 +13,20 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from linking_support import login
 from tipline.audit.models import AuditEvent
 from tipline.audit.service import Actor
 from tipline.cli import app
 from tipline.evidence.service import StoredEvidence, store_upload
 from tipline.evidence.store import LocalEvidenceStore, SweepRunning
 from tipline.evidence.usecases import sweep
-from tipline.reporters.service import AuthenticatedReporter, authenticate
+from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, usecases
 from tipline.reports.service import Document
 from tipline.reports.store import referenced_evidence
 from tipline.state import AppState
 
 from factories import png_bytes, report_xml
-from support import PASSWORD, add_reporter
 
 ACTOR = Actor("test")
 DAY = 24 * 3600
@@ -44,14 +44,6 @@ def age(store: LocalEvidenceStore, address: str, seconds: float = 2 * DAY) -> No
 
 def seal(store: LocalEvidenceStore, content: bytes) -> StoredEvidence:
     return store_upload(store, io.BytesIO(content), limit=1 << 20)
-
-
-def login(state: AppState) -> AuthenticatedReporter:
-    add_reporter(state, "platform-a")
-    with state.db.sessions() as session:
-        reporter = authenticate(session, "platform-a", PASSWORD, state.credentials)
-    assert reporter is not None
-    return reporter
 
 
 def open_report(state: AppState, reporter: AuthenticatedReporter) -> int:

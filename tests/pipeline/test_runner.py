@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from linking_support import login
 from tipline.audit.models import AuditEvent
 from tipline.audit.service import Actor, record
 from tipline.client import file_details_xml
@@ -23,25 +24,17 @@ from tipline.db import Base, utcnow
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.pipeline.runner import PipelineRunner
 from tipline.pipeline.stage import Stage
-from tipline.reporters.service import AuthenticatedReporter, authenticate
+from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import usecases
 from tipline.reports.models import FileSignal, Identifier, ReportFile
 from tipline.reports.service import Document
 from tipline.state import AppState, build_state
 
 from factories import png_bytes, report_xml
-from support import PASSWORD, HeldWorkers, add_reporter, make_settings, wait_for
+from support import HeldWorkers, make_settings, wait_for
 
 ACTOR = Actor("test")
 CRYPTO = ("md5", "sha1", "sha256")
-
-
-def login(state: AppState, username: str = "platform-a") -> AuthenticatedReporter:
-    add_reporter(state, username)
-    with state.db.sessions() as session:
-        reporter = authenticate(session, username, PASSWORD, state.credentials)
-    assert reporter is not None
-    return reporter
 
 
 def finished_report(state: AppState, reporter: AuthenticatedReporter, seed: int,
