@@ -27,12 +27,16 @@ from pathlib import Path
 import numpy as np
 
 from tipline.matching.index import _kernels as kern
-from tipline.matching.index.segment import (
-    Segment,
-    fsync_dir,
-    write_bytes,
-    write_npy,
+from tipline.matching.index._removal import keep_mask
+from tipline.matching.index.files import (
+    FORMAT_VERSION,
+    MANIFEST,
+    atomic_npy,
+    atomic_npz,
+    collect_garbage,
+    read_saved,
 )
+from tipline.matching.index.segment import Segment, fsync_dir, write_bytes
 
 __all__ = ["PdqIndex", "bytes_to_hex", "hex_to_bytes"]
 
@@ -40,8 +44,6 @@ DEFAULT_RADIUS = 31
 HASH_BYTES = 32
 DELTA_ROWS = 8192  # brute-force scanning this many rows costs ~20 us per query
 MERGE_RATIO = 4  # merge the newest segments while the older is < 4x the newer
-MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
 
 Hit = tuple[int, int]
 
@@ -108,7 +110,9 @@ class PdqIndex:
         self._merge_thread: threading.Thread | None = None
         self._merge_removed: list[np.ndarray] | None = None  # removals during a merge
         if self.directory is not None and (self.directory / MANIFEST).exists():
-            self._state = _read_state(self.directory, mmap)
+            segs, d_ids, d_hashes = read_saved(self.directory, mmap)
+            self._state = _State(segments=segs, delta_ids=d_ids, delta_hashes=d_hashes,
+                                 delta_n=d_ids.shape[0])
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> PdqIndex:
@@ -274,16 +278,16 @@ class PdqIndex:
                 if seg.n_dead:
                     dead_file = seg.dead_file()
                     if not (root / dead_file).exists():
-                        _atomic_npy(root, dead_file, seg.dead)
+                        atomic_npy(root, dead_file, seg.dead)
                 seg_list.append({"name": seg.name, "dead": dead_file})
             manifest["segments"] = seg_list
             delta_file = f"delta-{uuid.uuid4().hex[:16]}.npz"
-            _atomic_npz(root, delta_file, s.delta_ids[: s.delta_n], s.delta_hashes[: s.delta_n])
+            atomic_npz(root, delta_file, s.delta_ids[: s.delta_n], s.delta_hashes[: s.delta_n])
             manifest["delta"] = delta_file
             write_bytes(root / f"{MANIFEST}.tmp", json.dumps(manifest, indent=1).encode())
             os.replace(root / f"{MANIFEST}.tmp", root / MANIFEST)
             fsync_dir(root)
-            _collect_garbage(root, manifest)
+            collect_garbage(root, manifest)
 
 
 # -- helpers (module level so they are easy to test and reason about) -----------------
@@ -328,7 +332,7 @@ def _remove_from(s: _State, targets: np.ndarray) -> _State:
     segs = tuple(seg.without(targets) or seg for seg in s.segments)
     if s.delta_n == 0:
         return replace(s, segments=segs)
-    keep = kern.keep_mask(s.delta_ids[: s.delta_n], targets)
+    keep = keep_mask(s.delta_ids[: s.delta_n], targets)
     d_ids = s.delta_ids[: s.delta_n][keep]
     d_hashes = s.delta_hashes[: s.delta_n][keep]
     return _State(segments=segs, delta_ids=d_ids, delta_hashes=d_hashes, delta_n=d_ids.shape[0])
@@ -364,50 +368,3 @@ def _merge_plan(segments: tuple[Segment, ...]) -> tuple[Segment, ...] | None:
             total += segments[start].n_live
         return segments[start:]
     return None
-
-
-def _atomic_npy(root: Path, name: str, array: np.ndarray) -> None:
-    tmp = root / f"{name}.tmp"
-    write_npy(tmp, array)
-    os.replace(tmp, root / name)
-
-
-def _atomic_npz(root: Path, name: str, ids: np.ndarray, hashes: np.ndarray) -> None:
-    tmp = root / f"{name}.tmp"
-    with open(tmp, "wb") as f:
-        np.savez(f, ids=ids, hashes=hashes)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, root / name)
-
-
-def _read_state(root: Path, mmap: bool) -> _State:
-    manifest = json.loads((root / MANIFEST).read_text())
-    if manifest.get("version") != FORMAT_VERSION:
-        raise ValueError(f"unsupported PDQ index format {manifest.get('version')}")
-    segs = tuple(
-        Segment.open(root, entry["name"], entry["dead"], mmap) for entry in manifest["segments"]
-    )
-    with np.load(root / manifest["delta"]) as delta:
-        d_ids, d_hashes = delta["ids"].astype(np.int64), delta["hashes"].astype(np.uint8)
-    return _State(segments=segs, delta_ids=d_ids, delta_hashes=d_hashes, delta_n=d_ids.shape[0])
-
-
-def _collect_garbage(root: Path, manifest: dict[str, object]) -> None:
-    """Delete files of merged-away segments, old dead bitmaps, deltas and temp files."""
-    segments = manifest["segments"]
-    assert isinstance(segments, list)
-    keep = {MANIFEST, str(manifest["delta"])}
-    for entry in segments:
-        keep.add(entry["name"])
-        if entry["dead"]:
-            keep.add(entry["dead"])
-    for path in root.iterdir():
-        if path.name in keep:
-            continue
-        if path.is_dir() and path.name.startswith("seg-"):
-            for f in path.iterdir():
-                f.unlink()
-            path.rmdir()
-        elif path.name.startswith(("seg-", "delta-", f"{MANIFEST}.tmp")):
-            path.unlink()

@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 
 from tipline.matching.index import _kernels as kern
+from tipline.matching.index._removal import mark_ids
 
 # A probe costs roughly as much as brute-force scanning this many rows (random
 # bucket access vs. streaming 32 bytes): used to pick probe vs. scan per segment.
@@ -138,7 +139,7 @@ class Segment:
     def without(self, sorted_ids: np.ndarray) -> Segment | None:
         """Copy with rows of the given ids marked dead, or None if none of them is here."""
         dead = self.dead.copy()
-        newly = kern.mark_ids(self.ids, sorted_ids, dead)
+        newly = mark_ids(self.ids, sorted_ids, dead)
         if newly == 0:
             return None
         return replace(self, dead=dead, n_dead=self.n_dead + newly, dead_gen=self.dead_gen + 1)
