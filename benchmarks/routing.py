@@ -45,19 +45,21 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from agency_server import AgencyServer  # noqa: E402
 
+from tipline.agencies import service as agencies_service  # noqa: E402
+from tipline.agencies.models import Agency  # noqa: E402
 from tipline.app import create_app  # noqa: E402
 from tipline.audit.service import Actor  # noqa: E402
 from tipline.cases.models import Case, CaseReport  # noqa: E402
 from tipline.client import JsonClient  # noqa: E402
 from tipline.db import utcnow  # noqa: E402
+from tipline.delivery.models import Delivery  # noqa: E402
 from tipline.delivery.rules import percentile  # noqa: E402
 from tipline.delivery.service import enqueue_for_route, time_to_desk  # noqa: E402
 from tipline.delivery.worker import BackgroundDelivery, build_worker  # noqa: E402
 from tipline.migrate import upgrade  # noqa: E402
 from tipline.reporters.models import Reporter  # noqa: E402
 from tipline.reports.models import Report  # noqa: E402
-from tipline.routing import service as routing_service  # noqa: E402
-from tipline.routing.models import Agency, Delivery, Route  # noqa: E402
+from tipline.routing.models import Route  # noqa: E402
 from tipline.settings import Settings  # noqa: E402
 from tipline.state import AppState, build_state  # noqa: E402
 
@@ -91,8 +93,8 @@ def desk(reports: int) -> dict[str, Any]:
         state = build_state(settings_for(Path(tmp)))
         upgrade(state.db)
         with state.db.transaction() as session:
-            routing_service.import_registry(session, routing_service.sample_registry_text(),
-                                            Actor("benchmark"))
+            agencies_service.import_registry(session, agencies_service.sample_registry_text(),
+                                             Actor("benchmark"))
             session.execute(update(Agency).where(Agency.delivery_method == "webhook")
                             .values(endpoint_url=agency.url, signing_secret=SECRET))
         user, password = add_reporter(state, "bench-platform")

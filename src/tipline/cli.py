@@ -12,13 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tipline.agencies import cli as agencies_cli
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
 from tipline.db import Database
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
-from tipline.routing import cli as routing_cli
 from tipline.settings import Settings
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
@@ -33,7 +33,9 @@ app.add_typer(reporters_app, name="reporters")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(cases_cli.app, name="cases")
-app.add_typer(routing_cli.app, name="agencies")
+app.add_typer(agencies_cli.app, name="agencies")
+# The forecast reads routes and deliveries, which sit above the registry: composed here.
+agencies_cli.app.command("forecast")(delivery_cli.forecast)
 app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)

@@ -1,5 +1,7 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
+from tipline.agencies.models import Agency, RetentionWindow
+from tipline.alerts.models import Alert
 from tipline.audit.models import AuditEvent
 from tipline.banks.models import (
     Bank,
@@ -13,19 +15,13 @@ from tipline.cases.models import Case, CaseEvent, CasePriority, CaseReport
 from tipline.classification.models import LegalAuthority, MediaFact
 from tipline.clusters.models import ClusterEvent, ClusterMember, MediaCluster
 from tipline.db import Base
+from tipline.deconfliction.models import Watch, WatchHit
+from tipline.delivery.models import Delivery
 from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
-from tipline.routing.models import (
-    Agency,
-    Alert,
-    Delivery,
-    RetentionWindow,
-    Route,
-    Watch,
-    WatchHit,
-)
+from tipline.routing.models import Route
 from tipline.users.models import User
 
 __all__ = [

@@ -11,12 +11,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from staff_support import add_report
+from tipline.agencies.models import Agency
 from tipline.cases.models import Case, CaseReport
 from tipline.db import utcnow
+from tipline.delivery.models import Delivery
 from tipline.delivery.packages import public_key_b64
 from tipline.delivery.service import enqueue_for_route
 from tipline.delivery.worker import DeliveryWorker, build_worker
-from tipline.routing.models import Agency, Delivery, Route
+from tipline.routing.models import Route
 from tipline.state import AppState
 
 SECRET = "test-agency-signing-secret"

@@ -20,8 +20,8 @@ from delivery_support import (
 )
 from sqlalchemy import select
 
+from tipline.alerts.models import Alert
 from tipline.delivery.rules import idempotency_key
-from tipline.routing.models import Alert
 from tipline.state import AppState
 
 
@@ -155,7 +155,7 @@ def test_redelivery_after_a_lost_lease_is_applied_once(
     assert outgoing is not None
     w._send(outgoing)  # ... and the process dies here, before recording the outcome
     with state.db.transaction() as session:
-        from tipline.routing.models import Delivery
+        from tipline.delivery.models import Delivery
 
         row = session.get(Delivery, delivery_id)
         assert row is not None

@@ -7,9 +7,9 @@ import datetime as dt
 
 import httpx
 import pytest
-from routing_support import add_agency_user, import_sample, new_case, report, route
 from typer.testing import CliRunner
 
+from routing_support import add_agency_user, import_sample, new_case, report, route
 from staff_support import STAFF_PASSWORD, add_user
 from tipline.cli import app
 from tipline.db import utcnow

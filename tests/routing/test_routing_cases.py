@@ -1,17 +1,22 @@
 """Routing cases against both databases: evidence, routes with chains and deadlines,
-escalation, recompute on growth and merge, deconfliction and the forecast."""
+escalation, recompute on growth and merge (deconfliction: tests/deconfliction; the forecast:
+tests/delivery/test_forecast.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from routing_support import ACTOR, config, import_sample, join, new_case, report, route
 from sqlalchemy import select
 
+from routing_support import ACTOR, config, import_sample, join, new_case, report, route
+from tipline.agencies import service
+from tipline.agencies.models import Agency
+from tipline.alerts.models import Alert
 from tipline.cases.models import Case, CaseEvent, CasePriority, CaseReport
 from tipline.db import utcnow
-from tipline.routing import geo, service, store
-from tipline.routing.models import Agency, Alert, Delivery, Route, WatchHit
+from tipline.delivery.models import Delivery
+from tipline.routing import geo, store
+from tipline.routing.models import Route
 from tipline.state import AppState
 
 from support import add_reporter
@@ -139,69 +144,6 @@ def test_recompute_when_a_case_grows_or_merges(state: AppState) -> None:
     assert active(state, other) == {}
 
 
-def test_deconfliction_notifies_both_agencies(state: AppState) -> None:
-    import_sample(state)
-    add_reporter(state, "platform-a", country="US")
-    with state.db.transaction() as session:
-        bka = store.agency(session, "DE-BKA")
-        assert bka is not None
-        service.add_watch(session, bka, "email", "Suspect@Example.test", "BKA-2026-17", ACTOR)
-        service.add_watch(session, bka, "hash", "0" * 32, "BKA-2026-18", ACTOR,
-                          algorithm="md5")
-    rid = report(state, "platform-a", ips=[("192.0.2.10", utcnow())],
-                 idents=[("email", "suspect@example.test")])
-    case_id = new_case(state, rid)
-    outcome = route(state, case_id)
-    assert len(outcome.hits) == 1 and sorted(outcome.hits[0].notified) == ["DE-BKA", "SE-NOA"]
-    route(state, case_id)  # a recompute tells nobody twice
-    names = codes(state)
-    with state.db.sessions() as session:
-        alerts = list(session.scalars(select(Alert).where(Alert.kind == "deconfliction")))
-        [hit] = session.scalars(select(WatchHit)).all()
-    assert hit.case_id == case_id
-    by_agency = {names[a.agency_id]: a.message for a in alerts if a.agency_id}
-    assert len(alerts) == 2 and set(by_agency) == {"DE-BKA", "SE-NOA"}
-    assert "routed to SE-NOA" in by_agency["DE-BKA"] and "BKA-2026-17" in by_agency["DE-BKA"]
-    se_message = by_agency["SE-NOA"]
-    assert "DE-BKA" in se_message and "suspect@example.test" in se_message
-    assert "cse-desk@de-federal.example.org" in se_message and "BKA-2026" not in se_message
-
-
-def test_forecast_on_a_crafted_dataset(state: AppState) -> None:
-    import_sample(state)
-    add_reporter(state, "platform-a", country="US")
-    now = utcnow()
-    with state.db.transaction() as session:
-        se = store.agency(session, "SE-NOA")
-        de = store.agency(session, "DE-BKA")
-        assert se is not None and de is not None
-        cases = [Case(status="open") for _ in range(5)]
-        session.add_all(cases)
-        session.flush()
-        plan = [(0, 2, 10), (1, 30, 30), (2, 100, 24 * 5), (3, 24 * 9, -5)]
-        for i, age_h, due_h in plan:
-            r = Route(case_id=cases[i].id, agency_id=se.id, status="active",
-                      computed_at=now - dt.timedelta(hours=age_h),
-                      deadline=now + dt.timedelta(hours=due_h))
-            session.add(r)
-            session.flush()
-            status = ["pending", "pending", "superseded", "dead"][i]
-            session.add(Delivery(route_id=r.id, case_id=cases[i].id, agency_id=se.id,
-                                 case_version=f"v{i}", idempotency_key=f"k{i}",
-                                 status=status))
-        # A superseded route of case 0 (re-routed) counts once; another agency's not at all.
-        session.add(Route(case_id=cases[0].id, agency_id=se.id, status="superseded",
-                          computed_at=now - dt.timedelta(hours=3)))
-        session.add(Route(case_id=cases[4].id, agency_id=de.id, status="active",
-                          computed_at=now, deadline=now + dt.timedelta(hours=1)))
-    with state.db.sessions() as session:
-        agency = service.agency_for_user(session, "SE-NOA")
-        result = service.forecast(session, agency, now)
-    assert result["queued_now"] == 2
-    assert result["queued_by_status"] == {"pending": 2, "dead": 1}
-    assert result["recent_cases"] == 3 and result["expected_next_24h"] == round(3 / 7, 1)
-    assert (result["deadlines_next_24h"], result["deadlines_next_7d"],
-            result["deadlines_passed"]) == (1, 3, 1)
 
 
 def test_a_grown_case_is_queued_again_for_unchanged_routes(state: AppState) -> None:

@@ -1,14 +1,13 @@
-"""Routing rules without a database: evidence, registry checks, chains, deadlines, watches,
-forecast arithmetic, and the offline IP-to-country default."""
+"""Route planning rules without a database: evidence, deadlines, the fallback agency, the
+risk margin, and the offline IP-to-country default."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
+from tipline.agencies.rules import AgencyEntry, Retention
 from tipline.routing import geo, rules
-from tipline.routing.rules import AgencyEntry, Evidence, RegistryError, Retention
+from tipline.routing.rules import Evidence
 
 T0 = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 EUROPOL = AgencyEntry("EUROPOL", "relay", (), "direct", None, "webhook",
@@ -43,36 +42,6 @@ def test_secondary_evidence_counts_only_without_primary() -> None:
     assert list(rules.routing_countries([host, reporter, proxy])) == ["NL", "US"]
 
 
-def test_registry_refuses_bad_entries_with_clear_errors() -> None:
-    with pytest.raises(RegistryError, match=r"unknown country code.*XX"):
-        rules.check_agency(AgencyEntry("X-1", "x", ("XX",), "direct", None, "pull"), REGISTRY)
-    with pytest.raises(RegistryError, match="intermediary NOPE is not in the registry"):
-        rules.check_agency(AgencyEntry("X-1", "x", ("SE",), "europol", "NOPE", "pull"),
-                           REGISTRY)
-    with pytest.raises(RegistryError, match="needs the code of the intermediary"):
-        rules.check_agency(AgencyEntry("X-1", "x", ("SE",), "interpol", None, "pull"), REGISTRY)
-    with pytest.raises(RegistryError, match="webhook needs an endpoint"):
-        rules.check_agency(AgencyEntry("X-1", "x", ("SE",), "direct", None, "webhook"),
-                           REGISTRY)
-    cyclic = AgencyEntry("EUROPOL", "relay", (), "hotline", "SE-NOA", "pull")
-    with pytest.raises(RegistryError, match="cycle"):
-        rules.check_agency(cyclic, REGISTRY)
-    with pytest.raises(RegistryError, match="must not be negative"):
-        rules.check_retention("SE", -1)
-    with pytest.raises(RegistryError, match="unknown country code"):
-        rules.check_retention("QQ", 10)
-    ok = rules.check_agency(AgencyEntry("fi-krp", " Finland ", ("fi",), "europol", "europol",
-                                        "pull"), REGISTRY)
-    assert (ok.code, ok.countries, ok.via_code, ok.name) == ("FI-KRP", ("FI",), "EUROPOL",
-                                                             "Finland")
-
-
-def test_chain_runs_through_intermediaries() -> None:
-    assert rules.chain(REGISTRY, "SE-NOA") == ["EUROPOL", "SE-NOA"]
-    assert rules.chain(REGISTRY, "DE-BKA") == ["DE-BKA"]
-    assert rules.dependants(REGISTRY, "EUROPOL") == ["SE-NOA"]
-
-
 def test_deadline_is_earliest_capture_in_the_country_plus_its_window() -> None:
     evidence = [Evidence("ip", 1, "a", "SE", T0 + dt.timedelta(days=2)),
                 Evidence("ip", 2, "b", "SE", T0),
@@ -92,12 +61,6 @@ def test_deadline_is_earliest_capture_in_the_country_plus_its_window() -> None:
 
 
 def test_unknown_retention_uses_default_flagged_assumed() -> None:
-    table = rules.retention_for("SE", None, None, "", 7)
-    assert table == Retention(7, table.source, "default", True)
-    assert rules.retention_for("FR", None, 365, "CPCE", 7).origin == "jurisdictions.csv"
-    assert rules.retention_for("FR", (10, "order"), 365, "CPCE", 7).days == 10
-    # An administrator declaring the window unknown beats the table: the default applies.
-    assert rules.retention_for("FR", (None, ""), 365, "CPCE", 7).assumed
     evidence = [Evidence("ip", 1, "a", "JP", T0)]
     plan = rules.plan_routes(evidence, REGISTRY, known, "EUROPOL")
     [route] = plan.routes
@@ -113,34 +76,6 @@ def test_at_risk_only_while_reachable() -> None:
     assert not rules.at_risk(T0 + dt.timedelta(hours=49), T0, margin)
     assert not rules.at_risk(T0 - dt.timedelta(hours=1), T0, margin)
     assert not rules.at_risk(None, T0, margin)
-
-
-def test_watch_values_are_normalised_like_reports() -> None:
-    assert rules.normalise_watch("email", " Fox@Example.TEST ") == "fox@example.test"
-    assert rules.normalise_watch("account", "user-1", service="ExampleChat") == \
-        "examplechat|user-1"
-    assert rules.normalise_watch("account", "ExampleChat|user-1") == "examplechat|user-1"
-    assert rules.normalise_watch("ip", "::ffff:192.0.2.5") == "192.0.2.5"
-    assert rules.normalise_watch("phone", "+46 70-123 45 67") == "+46701234567"
-    assert rules.normalise_watch("hash", "MD5:" + "A" * 32) == "md5:" + "a" * 32
-    assert rules.normalise_watch("hash", "b" * 64, algorithm="pdq") == "pdq:" + "b" * 64
-    for kind, value in (("hash", "md5:abc"), ("ip", "not-an-ip"), ("account", "no-service"),
-                        ("email", "  ")):
-        with pytest.raises(RegistryError):
-            rules.normalise_watch(kind, value)
-
-
-def test_forecast_arithmetic() -> None:
-    now = T0
-    routed = [now - dt.timedelta(hours=h) for h in (1, 30, 100, 167)] + [
-        now - dt.timedelta(days=8)]
-    deadlines = [now - dt.timedelta(hours=1), now + dt.timedelta(hours=3),
-                 now + dt.timedelta(days=3), now + dt.timedelta(days=30)]
-    result = rules.forecast(routed, deadlines, {"pending": 2, "dead": 1}, now)
-    assert result["queued_now"] == 2 and result["recent_cases"] == 4
-    assert result["expected_next_24h"] == round(4 / 7, 1)
-    assert (result["deadlines_passed"], result["deadlines_next_24h"],
-            result["deadlines_next_7d"]) == (1, 1, 2)
 
 
 def test_url_hosts_and_default_lookup_offline() -> None:

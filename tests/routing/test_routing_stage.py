@@ -1,18 +1,21 @@
-"""The routing stage in the pipeline: after triage, a finished report's case is routed and
-handed to delivery; a second report joining the case re-routes it."""
+"""The routing stage in the pipeline: after classification, a finished report's case is
+routed, then triaged and handed to delivery by the stages after it; a second report joining
+the case re-routes it."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
 
-from routing_support import config, import_sample
 from sqlalchemy import select
 
 from linking_support import login, run, submit
+from routing_support import config, import_sample
+from tipline.agencies.models import Agency
+from tipline.delivery.models import Delivery
 from tipline.pipeline.models import PipelineJob
 from tipline.routing import stages
-from tipline.routing.models import Agency, Delivery, Route
+from tipline.routing.models import Route
 from tipline.state import AppState
 
 
@@ -25,7 +28,8 @@ def use_test_geo(state: AppState) -> None:
 
 
 def test_the_pipeline_routes_and_reroutes_a_case(state: AppState) -> None:
-    assert state.runner.order.index("routing") == state.runner.order.index("triage") + 1
+    assert state.runner.order.index("triage") == state.runner.order.index("routing") + 1
+    assert state.runner.order.index("delivery") == state.runner.order.index("triage") + 1
     import_sample(state)
     use_test_geo(state)
     reporter = login(state)

@@ -1,19 +1,22 @@
-"""Triage against the database: features from a case's reports, history, the worklist."""
+"""Triage against the database: features from a case's reports and the deadline routing set,
+history, the worklist."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import httpx
 from sqlalchemy import select
 
+from routing_support import config, import_sample, route
 from staff_support import add_report, add_user
 from tipline.cases.models import Case, CasePriority, CaseReport
 from tipline.db import utcnow
 from tipline.reports.models import IpEvent
+from tipline.routing import geo
 from tipline.state import AppState
 from tipline.triage.features import build_features
-from tipline.triage.policy import load_policy
 from tipline.triage.service import recompute
 from tipline.triage.stages import prioritise
 
@@ -31,6 +34,12 @@ def new_case(state: AppState, *report_ids: int) -> int:
         return case.id
 
 
+def routed(state: AppState, case_id: int, ip: str, country: str) -> None:
+    """Route the case with `ip` placed in `country`: routing owns the deadline triage reads."""
+    import_sample(state)
+    route(state, case_id, replace(config(), lookup=geo.TableLookup({ip: country})))
+
+
 def test_features_come_from_the_cases_reports(state: AppState) -> None:
     add_reporter(state, "platform-a", country="AU")
     first, _ = add_report(state, "platform-a", escalate=True, annotations=["sextortion"],
@@ -45,8 +54,9 @@ def test_features_come_from_the_cases_reports(state: AppState) -> None:
         from tipline.classification.stages import record_facts
 
         record_facts(session, first, None)
+    routed(state, case_id, "198.51.100.7", "AU")
     with state.db.sessions() as session:
-        f = build_features(session, case_id, load_policy())
+        f = build_features(session, case_id)
     assert f.reports == 2 and f.escalation and f.victims == 2
     assert "sextortion" in f.report_annotations and "infant" in f.file_annotations
     assert f.youngest_age_band == "infant" and f.new_material == 1
@@ -62,6 +72,7 @@ def test_unknown_retention_uses_the_policys_default_flagged_as_assumed(state: Ap
     with state.db.transaction() as session:
         session.add(IpEvent(report_id=report, role="reported", ip="203.0.113.9", at=captured))
     case_id = new_case(state, report)
+    routed(state, case_id, "203.0.113.9", "US")  # the US window is unknown: 7 days assumed
     with state.db.transaction() as session:
         priority = recompute(session, case_id)
     assert priority is not None

@@ -28,6 +28,8 @@ from tipline.hashing.errors import MediaError
 from tipline.http import in_thread
 from tipline.reports.models import ReportFile
 from tipline.state import AppState
+from tipline.triage.policy import current_policy
+from tipline.triage.service import recompute_for_reports
 from tipline.users.auth import Forbidden, current_user, require_role, staff_actor
 from tipline.users.rules import AUTHORITY_ROLES, CASE_ROLES
 from tipline.users.service import StaffUser
@@ -85,9 +87,13 @@ async def _review(request: Request, user: StaffUser, body: FactIn, **target: Any
     def run() -> FactOut:
         with state.db.transaction() as session:
             try:
-                fact = service.record_review(
+                review = service.record_review(
                     session, user, staff_actor(user, request), age_band=body.age_band,
                     activity=body.activity, nature=body.nature, note=body.note, **target)
+                # A review can change a case's priority (e.g. an infant): re-triage its cases.
+                recompute_for_reports(  # queued on the work queue after merge
+                    session, review.report_ids, current_policy(state.settings.triage_policy_path))
+                fact = review.fact
             except service.NotFound as exc:
                 raise HTTPException(404, str(exc)) from exc
             except ValueError as exc:

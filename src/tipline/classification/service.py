@@ -50,9 +50,18 @@ def record_file_facts(session: Session, file: ReportFile) -> None:
         _add(session, file.id, said, seen)
 
 
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """An analyst's review, and the reports whose cases it may re-prioritise: triage reads
+    facts, so the caller has those cases re-triaged (classification never calls triage)."""
+
+    fact: MediaFact
+    report_ids: set[int]
+
+
 def record_review(session: Session, user: StaffUser, actor: Actor, *, age_band: str,
                   activity: str, nature: str, note: str | None, file_id: str | None = None,
-                  cluster_id: int | None = None) -> MediaFact:
+                  cluster_id: int | None = None) -> ReviewOutcome:
     """An analyst's review of a file or a whole cluster; later reviews take precedence."""
     rules.check_fact(age_band, activity, nature)
     if file_id is not None and session.get(ReportFile, file_id) is None:
@@ -67,21 +76,16 @@ def record_review(session: Session, user: StaffUser, actor: Actor, *, age_band: 
     target = ("file", file_id) if file_id is not None else ("cluster", cluster_id)
     record(session, actor, "classification.review", target[0], str(target[1]),
            age_band=age_band, activity=activity, nature=nature)
-    _recompute_priorities(session, file_id, cluster_id)
-    return fact
+    return ReviewOutcome(fact, _reviewed_reports(session, file_id, cluster_id))
 
 
-def _recompute_priorities(session: Session, file_id: str | None, cluster_id: int | None) -> None:
-    # A review can change a case's priority (e.g. an infant): recompute the cases it touches.
-    from tipline.triage.service import recompute_for_reports
-
+def _reviewed_reports(session: Session, file_id: str | None, cluster_id: int | None
+                      ) -> set[int]:
+    """The reports holding the reviewed file, or any member of the reviewed cluster."""
     if file_id is not None:
-        report_ids = list(session.scalars(
-            select(ReportFile.report_id).where(ReportFile.id == file_id)))
-    else:
-        report_ids = list(session.scalars(
-            select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster_id)))
-    recompute_for_reports(session, set(report_ids))
+        return set(session.scalars(select(ReportFile.report_id).where(ReportFile.id == file_id)))
+    return set(session.scalars(
+        select(ClusterMember.report_id).where(ClusterMember.cluster_id == cluster_id)))
 
 
 @dataclass(frozen=True)

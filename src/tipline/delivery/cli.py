@@ -1,8 +1,11 @@
-"""`tipline deliver` and `tipline deliveries`: the delivery worker and the outbox."""
+"""`tipline deliver` and `tipline deliveries`: the delivery worker and the outbox; and
+`tipline agencies forecast`, which reads routes and deliveries (the command line's root,
+`tipline/cli.py`, adds it to the agencies group, which sits below delivery)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import signal
 import threading
@@ -76,7 +79,8 @@ def list_deliveries(status: str | None = typer.Option(None, help="pending, deliv
     """The outbox: deliveries with status, attempts and last error."""
     from sqlalchemy import select
 
-    from tipline.routing.models import Agency, Delivery
+    from tipline.agencies.models import Agency
+    from tipline.delivery.models import Delivery
 
     db = Database(Settings().resolved_database_url)
     try:
@@ -110,3 +114,28 @@ def retry(delivery_id: int = typer.Argument(..., help="Id of a dead letter.")) -
         console.print(f"[red]error:[/red] delivery {delivery_id} is not a dead letter")
         raise typer.Exit(1)
     console.print(f"delivery {delivery_id} queued again")
+
+
+def forecast(code: str = typer.Argument(..., help="Agency code."),
+             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """What an agency should expect: queued now, next 24 h, deadlines falling due."""
+    from tipline.agencies.service import agency_for_user
+    from tipline.delivery.service import forecast as compute
+    from tipline.errors import DomainError
+
+    db = Database(Settings().resolved_database_url)
+    try:
+        with db.sessions() as session:
+            result = compute(session, agency_for_user(session, code))
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    if as_json:
+        console.print_json(json.dumps(result))
+        return
+    table = Table("figure", "value")
+    for key, value in result.items():
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+    console.print(table)

@@ -38,10 +38,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from tipline.agencies.models import Agency
 from tipline.delivery import store
+from tipline.delivery.models import Delivery
 from tipline.delivery.rules import canonical_json
 from tipline.ncmec.schema import CyberTiplineSchema, SchemaError
-from tipline.routing.models import Agency, Delivery, Route
+from tipline.routing.models import Route
 
 FORMAT = "tipline.case-package/1"
 XML_NS = "urn:tipline:case-package:1"

@@ -1,10 +1,10 @@
-"""Use cases of delivery. They never commit: the caller (routing stage, worker, API) does.
+"""Use cases of delivery. They never commit: the caller (delivery stage, worker, API) does.
 
-The outbox row (`Delivery`) is written in the same transaction as the route that caused it, so a
-route without its delivery cannot exist. `Delivery.ack_detail` holds two things: `package`, the
-facts fixed when the version was queued (previous version, the reports included and their finish
-times, for time to desk), and `ack`, what the receiver answered.
-"""
+The outbox row (`Delivery`) is written by the delivery stage, which the pipeline runs after
+routing and triage for every report, so every active route of a changed case gets the case's
+new version. `Delivery.ack_detail` holds two things: `package`, the facts fixed when the
+version was queued (previous version, the reports included and their finish times, for time
+to desk), and `ack`, what the receiver answered."""
 
 from __future__ import annotations
 
@@ -16,13 +16,19 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tipline.agencies import rules as agencies_rules
+from tipline.agencies.models import Agency
+from tipline.agencies.service import reaching
+from tipline.alerts.service import raise_alert
 from tipline.audit.service import Actor, record
 from tipline.db import utcnow
 from tipline.delivery import packages, store
+from tipline.delivery.models import Delivery
 from tipline.delivery.rules import case_version, idempotency_key, percentile, seconds_between
 from tipline.evidence.service import read_evidence
 from tipline.evidence.store import EvidenceStore
-from tipline.routing.models import Agency, Alert, Delivery, Route
+from tipline.routing import store as routing_store
+from tipline.routing.models import Route
 
 # Set on a session that queued a delivery; after its commit in-process workers are woken.
 ENQUEUED = "tipline.delivery.enqueued"
@@ -74,6 +80,14 @@ def enqueue_for_route(session: Session, route: Route) -> Delivery | None:
     session.flush()
     session.info[ENQUEUED] = True
     return delivery
+
+
+def enqueue_for_case(session: Session, case_id: int) -> list[Delivery]:
+    """Queue the case's current version for the agency of each of its active routes; the
+    new outbox rows (a version an agency already has is not queued again)."""
+    queued = [enqueue_for_route(session, route)
+              for route in routing_store.active_routes(session, [case_id])]
+    return [d for d in queued if d is not None]
 
 
 def _included(content: dict[str, Any], sent: Delivery | None) -> list[dict[str, Any]]:
@@ -137,10 +151,10 @@ def record_ack(session: Session, delivery: Delivery, detail: dict[str, Any],
 
 def dead_letter(session: Session, delivery: Delivery, agency: Agency, error: str) -> None:
     delivery.status, delivery.lease_until, delivery.last_error = "dead", None, error[:4000]
-    session.add(Alert(kind="dead_letter", case_id=delivery.case_id, agency_id=agency.id,
-                      message=f"delivery {delivery.id} of case {delivery.case_id} "
-                              f"(version {delivery.case_version[:16]}) to {agency.code} failed "
-                              f"after {delivery.attempts} attempts: {error}"[:4000]))
+    raise_alert(session, "dead_letter", delivery.case_id, agency.id,
+                f"delivery {delivery.id} of case {delivery.case_id} "
+                f"(version {delivery.case_version[:16]}) to {agency.code} failed "
+                f"after {delivery.attempts} attempts: {error}"[:4000])
 
 
 def requeue_dead(session: Session, delivery_id: int) -> bool:
@@ -200,6 +214,21 @@ def acknowledge(session: Session, agency: Agency, delivery_id: int, actor: Actor
         record_ack(session, delivery, {"via": "pull", **detail}, utcnow())
         record(session, actor, "delivery.ack", "delivery", delivery.id, agency=agency.code)
     return delivery
+
+
+# --- what an agency should expect ----------------------------------------------------------
+
+
+def forecast(session: Session, agency: Agency, now: dt.datetime | None = None
+             ) -> dict[str, Any]:
+    """Deliveries queued now, cases expected in the next 24 hours, deadlines falling due."""
+    now = now or utcnow()
+    ids = reaching(agency)
+    since = now - dt.timedelta(days=agencies_rules.FORECAST_DAYS)
+    result = agencies_rules.forecast(routing_store.first_routed(session, ids, since),
+                                     routing_store.open_deadlines(session, ids),
+                                     store.queued(session, ids), now)
+    return {"agency": agency.code, **result}
 
 
 # --- time to desk --------------------------------------------------------------------------

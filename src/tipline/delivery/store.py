@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tipline.agencies.models import Agency
 from tipline.banks.models import Bank
 from tipline.cases.models import CaseReport
 from tipline.classification.models import MediaFact
 from tipline.clusters.models import ClusterMember
+from tipline.delivery.models import Delivery
 from tipline.delivery.rules import LIVE_STATUSES
 from tipline.matching.models import FileMatch
 from tipline.reporters.models import Reporter
 from tipline.reports.models import Identifier, IpEvent, Report, ReportFile
-from tipline.routing.models import Agency, Delivery, Route
+from tipline.routing.models import Route
 
 
 def case_reports(session: Session, case_id: int) -> list[tuple[Report, Reporter]]:
@@ -126,3 +128,12 @@ def finish_times(session: Session, report_ids: Sequence[int]) -> dict[int, dt.da
 def leased(session: Session) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(Delivery.status == "pending",
                                                        Delivery.lease_until.is_not(None))))
+
+
+def queued(session: Session, agency_ids: Sequence[int]) -> dict[str, int]:
+    """Deliveries not yet acknowledged, by status (a superseded one will never be sent)."""
+    return {status: int(n) for status, n in session.execute(
+        select(Delivery.status, func.count()).where(
+            Delivery.agency_id.in_(list(agency_ids)), Delivery.acknowledged_at.is_(None),
+            Delivery.status != "superseded")
+        .group_by(Delivery.status))}

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from tipline.db import Database, utcnow
 from tipline.delivery import packages, service, store
 from tipline.delivery.http_client import OutboundClient, OutboundError, OutboundPolicy
+from tipline.delivery.models import Delivery
 from tipline.delivery.rules import AckResult, judge_ack, retry_wait, sign
 from tipline.pipeline.runner import poll_loop
-from tipline.routing.models import Delivery, Route
+from tipline.routing.models import Route
 from tipline.settings import Settings
 
 log = logging.getLogger(__name__)

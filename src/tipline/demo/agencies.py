@@ -176,7 +176,7 @@ def stop_desks(desks: dict[str, AgencyDesk]) -> None:
 
 
 def agency_data(agency: DemoAgency, desk: AgencyDesk) -> dict[str, Any]:
-    """The registry entry of a demo agency, as `routing.service.save_agency` takes it."""
+    """The registry entry of a demo agency, as `agencies.service.save_agency` takes it."""
     return {"code": agency.code, "name": agency.name, "countries": list(agency.countries),
             "channel": agency.channel, "via_code": agency.via or "",
             "delivery_method": "webhook", "endpoint_url": desk.url(agency.code),

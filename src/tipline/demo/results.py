@@ -16,14 +16,15 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from tipline.agencies.models import Agency
 from tipline.banks.models import Bank
 from tipline.db import Database
+from tipline.delivery.models import Delivery
 from tipline.demo.agencies import AGENCIES, AgencyDesk
 from tipline.demo.seed import BankPlan
 from tipline.demo.stream import ReportSpec
 from tipline.matching.models import FileMatch
 from tipline.reports.models import ReportFile
-from tipline.routing.models import Agency, Delivery
 
 SETTLED = ("acknowledged", "superseded", "dead")
 

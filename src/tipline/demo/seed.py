@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from tipline.agencies.service import save_agency
 from tipline.audit.service import Actor
 from tipline.banks import service as banks
 from tipline.banks.media import records_from_media
@@ -20,7 +21,6 @@ from tipline.banks.schemas import BankCreate
 from tipline.banks.store import bank_by_name
 from tipline.demo.agencies import AGENCIES, AgencyDesk, agency_data
 from tipline.demo.stream import ReportSpec, links, original_image
-from tipline.routing.service import save_agency
 from tipline.users.schemas import UserCreate
 from tipline.users.service import create_user
 from tipline.users.store import by_username

@@ -3,7 +3,8 @@
 Each stage receives only the interfaces it needs. A stage is idempotent and its effects commit
 together with the report's advance to the next stage (see `runner.py`), so after a crash the
 report resumes at the stage it had not finished, and no stage's effects are committed twice.
-Later stages (clustering, classification, triage, routing, delivery) are appended here.
+Stages flow forward only: each reads what earlier stages wrote and never calls back into an
+earlier stage's service. Routing owns deadlines, triage reads them, delivery queues the routes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tipline.classification import stages as classification
 from tipline.clusters import stages as clusters
 from tipline.clusters.index import MemberIndex
 from tipline.db import Database
+from tipline.delivery import stages as delivery
 from tipline.evidence.store import EvidenceStore
 from tipline.matching import stages as matching
 from tipline.matching.service import PdqLookup
@@ -34,8 +36,8 @@ def link_policy(settings: Settings) -> LinkPolicy:
 
 
 def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
-                 settings: Settings | None = None) -> list[Stage]:
-    routing_config = config_from(settings or Settings())
+                 settings: Settings) -> list[Stage]:
+    routing_config = config_from(settings)
     return [
         Stage(
             name="intake",
@@ -76,7 +78,7 @@ def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
                         "reported account, email, phone, device, a cluster of new material, "
                         "or an IP address within the time window (never a proxy or shared "
                         "address); merge the cases it bridges; recompute the case summary.",
-            apply=partial(cases.link, link_policy(settings or Settings())),
+            apply=partial(cases.link, link_policy(settings)),
         ),
         Stage(
             name="classification",
@@ -86,20 +88,27 @@ def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
             apply=classification.record_facts,
         ),
         Stage(
-            name="triage",
-            description="Recompute the priority (level, score, reasons) and retention "
-                        "deadline of the report's case from the triage policy, keeping the "
-                        "previous priority.",
-            apply=partial(triage.prioritise, (settings or Settings()).triage_policy_path),
-        ),
-        Stage(
             name="routing",
             description="Place the report's case in countries (IP capture events, stated "
                         "locations, victims, reported URLs' hosts, the reporter), route it to "
                         "the agencies serving them with the channel chain and the retention "
-                        "deadline, escalate deadlines at risk, check deconfliction watches; "
-                        "changed routes supersede old ones and go to delivery.",
+                        "deadline, set the case's deadline to the earliest of its active "
+                        "routes', alert the agencies of deadlines at risk, check deconfliction "
+                        "watches; changed routes supersede old ones.",
             prepare=partial(routing.resolve, db, routing_config),
             apply=partial(routing.route, routing_config),
+        ),
+        Stage(
+            name="triage",
+            description="Recompute the priority (level, score, reasons) of the report's case "
+                        "from the triage policy, reading the deadline routing set (a deadline "
+                        "at risk raises it), keeping the previous priority.",
+            apply=partial(triage.prioritise, settings.triage_policy_path),
+        ),
+        Stage(
+            name="delivery",
+            description="Queue the case's current version for the agency of every active "
+                        "route (a version an agency already has is skipped).",
+            apply=delivery.hand_over,
         ),
     ]

@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from starlette.exceptions import HTTPException
 
+from tipline.errors import Invalid as RegistryError
 from tipline.http import in_thread
-from tipline.routing import service, store
-from tipline.routing.rules import RegistryError
+from tipline.routing import api_bridge as service
+from tipline.routing import api_bridge as store
 from tipline.routing.schemas import (
     AgencyIn,
     AgencyOut,

@@ -1,4 +1,5 @@
-"""The routing stage, listed in `pipeline/stages.py` after triage."""
+"""The routing stage, listed in `pipeline/stages.py` after classification and before triage
+(which reads the deadlines routing sets) and delivery (which queues the routes)."""
 
 from __future__ import annotations
 

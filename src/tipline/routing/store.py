@@ -1,43 +1,19 @@
-"""Queries of the routing domain."""
+"""Queries of the routing domain: what a case's reports say about place, and routes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tipline.cases.models import CaseReport
 from tipline.clusters.store import chunks
 from tipline.reporters.models import Reporter
-from tipline.reports.models import FileSignal, Identifier, IpEvent, Report, ReportFile
+from tipline.reports.models import Identifier, IpEvent, Report
 from tipline.routing.geo import CaseInputs, IpLead
-from tipline.routing.models import Agency, Alert, Delivery, RetentionWindow, Route, Watch, WatchHit
-from tipline.routing.rules import AgencyEntry
-
-WATCHED_IDENTIFIERS = ("account", "email", "phone")
-
-
-def agencies(session: Session) -> list[Agency]:
-    return list(session.scalars(select(Agency).order_by(Agency.code)))
-
-
-def agency(session: Session, code: str) -> Agency | None:
-    return session.scalar(select(Agency).where(Agency.code == code.strip().upper()))
-
-
-def entry(row: Agency) -> AgencyEntry:
-    return AgencyEntry(row.code, row.name, tuple(row.countries or ()), row.channel, row.via_code,
-                       row.delivery_method, row.endpoint_url, row.contact, row.active)
-
-
-def registry(session: Session) -> dict[str, AgencyEntry]:
-    return {row.code: entry(row) for row in agencies(session)}
-
-
-def retention_overrides(session: Session) -> dict[str, tuple[int | None, str]]:
-    return {r.country: (r.days, r.source) for r in session.scalars(select(RetentionWindow))}
+from tipline.routing.models import Route
 
 
 def report_ids(session: Session, case_id: int) -> list[int]:
@@ -80,62 +56,6 @@ def routes_of_case(session: Session, case_id: int) -> list[Route]:
                                 .order_by(Route.id)))
 
 
-def open_alert(session: Session, kind: str, case_id: int, agency_id: int | None,
-               message: str) -> Alert | None:
-    """An unacknowledged alert saying the same thing (so a recompute does not repeat it)."""
-    return session.scalar(select(Alert).where(
-        Alert.kind == kind, Alert.case_id == case_id, Alert.agency_id == agency_id,
-        Alert.message == message, Alert.acknowledged_at.is_(None)).limit(1))
-
-
-# --- deconfliction -------------------------------------------------------------------------
-
-def case_keys(session: Session, case_id: int) -> dict[tuple[str, str], int]:
-    """Every watchable (kind, value) of a case with a report it came from."""
-    ids = report_ids(session, case_id)
-    found: dict[tuple[str, str], int] = {}
-    for part in chunks(ids):
-        for rid, kind, value in session.execute(
-                select(Identifier.report_id, Identifier.kind, Identifier.value)
-                .where(Identifier.report_id.in_(list(part)),
-                       Identifier.kind.in_(WATCHED_IDENTIFIERS))):
-            found.setdefault((kind, value), rid)
-        for rid, ip in session.execute(select(IpEvent.report_id, IpEvent.ip)
-                                       .where(IpEvent.report_id.in_(list(part)))):
-            found.setdefault(("ip", ip), rid)
-        for rid, kind, value in session.execute(
-                select(ReportFile.report_id, FileSignal.signal_type, FileSignal.value)
-                .join(ReportFile, ReportFile.id == FileSignal.file_id)
-                .where(ReportFile.report_id.in_(list(part)),
-                       FileSignal.signal_type.in_(("md5", "sha1", "sha256", "pdq")))):
-            found.setdefault(("hash", f"{kind}:{value.lower()}"), rid)
-        for rid, md5, sha1, sha256 in session.execute(
-                select(ReportFile.report_id, ReportFile.md5, ReportFile.sha1, ReportFile.sha256)
-                .where(ReportFile.report_id.in_(list(part)))):
-            for kind, value in (("md5", md5), ("sha1", sha1), ("sha256", sha256)):
-                found.setdefault(("hash", f"{kind}:{value.lower()}"), rid)
-    return found
-
-
-def watches_matching(session: Session, keys: Sequence[tuple[str, str]]) -> list[Watch]:
-    found: list[Watch] = []
-    for part in chunks(keys):
-        found += session.scalars(select(Watch).where(
-            tuple_(Watch.kind, Watch.value).in_(list(part)), Watch.active.is_(True)))
-    return sorted(found, key=lambda w: w.id)
-
-
-def hit(session: Session, watch_id: int, case_id: int) -> WatchHit | None:
-    return session.scalar(select(WatchHit).where(WatchHit.watch_id == watch_id,
-                                                 WatchHit.case_id == case_id))
-
-
-def watches(session: Session, agency_id: int) -> list[Watch]:
-    return list(session.scalars(select(Watch).where(Watch.agency_id == agency_id,
-                                                    Watch.active.is_(True))
-                                .order_by(Watch.id)))
-
-
 # --- what reaches an agency ----------------------------------------------------------------
 
 def routes_to(session: Session, agency_ids: Sequence[int], active_only: bool = True,
@@ -160,17 +80,3 @@ def open_deadlines(session: Session, agency_ids: Sequence[int]) -> list[dt.datet
     return [d for d in session.scalars(select(Route.deadline).where(
         Route.agency_id.in_(list(agency_ids)), Route.status == "active",
         Route.deadline.is_not(None))) if d is not None]
-
-
-def queued(session: Session, agency_ids: Sequence[int]) -> dict[str, int]:
-    """Deliveries not yet acknowledged, by status (a superseded one will never be sent)."""
-    return {status: int(n) for status, n in session.execute(
-        select(Delivery.status, func.count()).where(
-            Delivery.agency_id.in_(list(agency_ids)), Delivery.acknowledged_at.is_(None),
-            Delivery.status != "superseded")
-        .group_by(Delivery.status))}
-
-
-def alerts_for(session: Session, agency_id: int, limit: int = 500) -> list[Alert]:
-    return list(session.scalars(select(Alert).where(Alert.agency_id == agency_id)
-                                .order_by(Alert.id.desc()).limit(limit)))

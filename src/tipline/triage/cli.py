@@ -63,16 +63,19 @@ def recompute_all() -> None:
     from sqlalchemy import select
 
     from tipline.cases.models import Case
+    from tipline.triage.policy import current_policy
     from tipline.triage.service import recompute
 
-    db = Database(Settings().resolved_database_url)
+    settings = Settings()
+    policy = current_policy(settings.triage_policy_path)
+    db = Database(settings.resolved_database_url)
     changed = 0
     with db.transaction() as session:
         ids = list(session.scalars(select(Case.id).where(Case.status == "open")))
         for case_id in ids:
             before = session.get(Case, case_id)
             old = (before.priority_level, before.priority_score) if before else None
-            recompute(session, case_id)
+            recompute(session, case_id, policy)
             after = session.get(Case, case_id)
             changed += bool(after and (after.priority_level, after.priority_score) != old)
     console.print(f"{len(ids)} open cases recomputed, {changed} changed")

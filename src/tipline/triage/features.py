@@ -1,5 +1,6 @@
 """Builds a case's `CaseFeatures` from the database: case_reports -> reports, files, matches,
-clusters, facts, identifiers and IP events."""
+clusters, facts and identifiers, and the deadline routing set (triage runs after routing and
+only reads deadlines: routing owns them)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tipline.agencies.models import Agency
 from tipline.cases.models import CaseReport
 from tipline.classification import rules as classification
-from tipline.classification.jurisdictions import lookup
 from tipline.classification.service import effective_for_file
 from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.clusters.store import bank_matched_clusters
 from tipline.db import utcnow
 from tipline.matching.models import FileMatch
-from tipline.reporters.models import Reporter
-from tipline.reports.models import Identifier, IpEvent, Report, ReportFile
+from tipline.reports.models import Identifier, Report, ReportFile
 from tipline.reports.normalize import as_list
-from tipline.triage.rules import CaseFeatures, Policy
+from tipline.routing.models import Route
+from tipline.triage.rules import CaseFeatures
 
 
 def case_report_ids(session: Session, case_id: int) -> list[int]:
@@ -67,10 +68,8 @@ def _prior_reports(report: Report) -> bool:
 
 
 def _route_deadline(session: Session, case_id: int) -> tuple[dt.datetime, bool, str] | None:
-    """The nearest deadline of the case's active routes: routing knows the country of each IP
-    address (whose providers' retention is what expires), so it beats the reporter's country."""
-    from tipline.routing.models import Agency, Route
-
+    """The case's deadline as routing set it, the earliest of its active routes' deadlines,
+    with where it comes from: the country whose providers' retention ends, and the route."""
     row = session.execute(
         select(Route.deadline, Route.deadline_basis, Agency.code)
         .join(Agency, Agency.id == Route.agency_id)
@@ -86,29 +85,7 @@ def _route_deadline(session: Session, case_id: int) -> tuple[dt.datetime, bool, 
     return deadline, assumed, note
 
 
-def _deadline(session: Session, reports: Sequence[Report],
-              policy: Policy) -> tuple[dt.datetime | None, bool]:
-    """The nearest end of IP data retention: each report's earliest IP capture plus the
-    retention window of its reporter's country, or the policy's default (flagged assumed)."""
-    nearest: tuple[dt.datetime, bool] | None = None
-    for report in reports:
-        first = session.scalar(select(func.min(IpEvent.at)).where(
-            IpEvent.report_id == report.id, IpEvent.at.is_not(None)))
-        if first is None:
-            continue
-        if first.tzinfo is None:
-            first = first.replace(tzinfo=dt.UTC)
-        country = session.scalar(select(Reporter.country).where(Reporter.id == report.reporter_id))
-        row = lookup(country)
-        days = row.retention_days if row else None
-        assumed = days is None
-        end = first + dt.timedelta(days=policy.default_retention_days if assumed else days or 0)
-        if nearest is None or end < nearest[0]:
-            nearest = (end, assumed)
-    return nearest if nearest else (None, False)
-
-
-def build_features(session: Session, case_id: int, policy: Policy,
+def build_features(session: Session, case_id: int,
                    now: dt.datetime | None = None) -> CaseFeatures:
     report_ids = case_report_ids(session, case_id)
     reports = list(session.scalars(select(Report).where(Report.id.in_(report_ids))))
@@ -119,8 +96,7 @@ def build_features(session: Session, case_id: int, policy: Policy,
     accounts, repeats = _accounts(session, report_ids)
     repeats = max(repeats, sum(1 for r in reports if _prior_reports(r)))
     routed = _route_deadline(session, case_id)
-    deadline, assumed = (routed[0], routed[1]) if routed else _deadline(session, reports,
-                                                                            policy)
+    deadline, assumed, note = routed if routed else (None, False, "")
     return CaseFeatures(
         reports=len(reports),
         escalation=any(r.escalate for r in reports),
@@ -133,5 +109,5 @@ def build_features(session: Session, case_id: int, policy: Policy,
         victims=sum(len(as_list(r.document.get("victim"))) for r in reports),
         accounts=accounts, repeat_accounts=repeats,
         deadline=deadline, deadline_assumed=assumed, now=now or utcnow(),
-        deadline_note=routed[2] if routed else "",
+        deadline_note=note,
     )

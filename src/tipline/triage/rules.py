@@ -45,7 +45,6 @@ class Policy:
     version: int
     levels: tuple[Level, ...]
     rules: tuple[Rule, ...]
-    default_retention_days: int
 
     @property
     def label(self) -> str:
@@ -68,8 +67,8 @@ class CaseFeatures:
     victims: int = 0
     accounts: int = 0
     repeat_accounts: int = 0  # reported accounts seen in more than one report
-    deadline: dt.datetime | None = None  # nearest end of IP data retention
-    deadline_assumed: bool = False  # from the policy's default, not the country's law
+    deadline: dt.datetime | None = None  # the case's deadline, as routing set it
+    deadline_assumed: bool = False  # from the default retention window, not the country's law
     deadline_note: str = ""  # where the deadline comes from (country, route), for the reason
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
@@ -152,14 +151,11 @@ def parse_policy(text: str, where: str = "policy") -> Policy:
     rules = raw.get("rules")
     if not isinstance(rules, list) or not rules:
         raise PolicyError(f"{where}: `rules` must be a non-empty list of [[rules]] tables")
-    deadline = raw.get("deadline", {})
-    retention = _require(deadline, "default_retention_days", int, f"{where} [deadline]")
-    if retention < 0:
-        raise PolicyError(f"{where} [deadline]: default_retention_days must not be negative")
+    # A `[deadline]` table (the retention fallback of the days when triage computed deadlines)
+    # is ignored, so older policy files still load: routing owns deadlines now.
     return Policy(
         name=_require(raw, "name", str, where), version=_require(raw, "version", int, where),
-        levels=levels, rules=tuple(_rule(r, i, levels, where) for i, r in enumerate(rules)),
-        default_retention_days=retention)
+        levels=levels, rules=tuple(_rule(r, i, levels, where) for i, r in enumerate(rules)))
 
 
 # --- scoring -------------------------------------------------------------------------------
@@ -192,7 +188,7 @@ def _reason(rule: Rule, detail: dict[str, Any], f: CaseFeatures) -> dict[str, An
     if rule.feature.startswith("deadline") and f.deadline_note:
         text += f" ({f.deadline_note})"
     elif rule.feature.startswith("deadline") and f.deadline_assumed:
-        text += " (assumed: the reporter's country has no known retention window)"
+        text += " (assumed: the country's retention window is unknown)"
     entry: dict[str, Any] = {"feature": rule.feature, "points": rule.points, "reason": text}
     if rule.min_level:
         entry["min_level"] = rule.min_level

@@ -1,8 +1,9 @@
-"""`tipline agencies`: the agency registry, retention windows and forecasts."""
+"""`tipline agencies`: the agency registry and retention windows. (`tipline agencies forecast`
+reads routes and deliveries, so it lives in `delivery/cli.py` and joins this group in the
+command line's root, `tipline/cli.py`.)"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from tipline.agencies import service
 from tipline.audit.service import Actor
 from tipline.db import Database
-from tipline.routing import service
-from tipline.routing.rules import RegistryError
+from tipline.errors import DomainError
 from tipline.settings import Settings
 
 app = typer.Typer(help="Receiving agencies: registry, retention windows, forecasts.",
@@ -36,12 +37,13 @@ def _database() -> Iterator[Database]:
 
 
 def _write(fn: Callable[[Session], T]) -> T:
-    """Run `fn` in one transaction; a registry error is printed and exits 1."""
+    """Run `fn` in one transaction; a domain error (an invalid entry, an unknown agency) is
+    printed and exits 1."""
     with _database() as db:
         try:
             with db.transaction() as session:
                 return fn(session)
-        except (RegistryError, service.NotFound) as exc:
+        except DomainError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
 
@@ -130,20 +132,3 @@ def retention(country: str = typer.Argument(..., help="ISO alpha-2 country code.
     value = None if days == "unknown" else int(days)
     code = _write(lambda s: service.set_retention(s, country, value, source, CLI).country)
     console.print(f"retention window of {code}: {days} days")
-
-
-@app.command("forecast")
-def forecast(code: str = typer.Argument(..., help="Agency code."),
-             as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """What an agency should expect: queued now, next 24 h, deadlines falling due."""
-    def run(session: Session) -> dict[str, Any]:
-        return service.forecast(session, service.agency_for_user(session, code))
-
-    result = _write(run)
-    if as_json:
-        console.print_json(json.dumps(result))
-        return
-    table = Table("figure", "value")
-    for key, value in result.items():
-        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
-    console.print(table)

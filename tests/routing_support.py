@@ -1,5 +1,6 @@
-"""Helpers for routing tests: the sample registry, cases built straight in the database, a
-fixed IP-to-country table and a fake resolver (test addresses never leave this machine)."""
+"""Helpers for routing tests (and the agency, deconfliction, triage and delivery tests that
+need routed cases): the sample registry, cases built straight in the database, a fixed
+IP-to-country table and a fake resolver (test addresses never leave this machine)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import datetime as dt
 from typing import Any
 
 from staff_support import STAFF_PASSWORD, add_report
+from tipline.agencies.service import import_registry, sample_registry_text
 from tipline.audit.service import Actor
 from tipline.cases.models import Case, CaseReport
+from tipline.delivery.service import enqueue_for_case
 from tipline.reports.models import Identifier, IpEvent
 from tipline.routing import geo, service
 from tipline.routing.service import RoutingConfig
 from tipline.state import AppState
+from tipline.triage.service import recompute
 from tipline.users.schemas import UserCreate
 from tipline.users.service import create_user
 
@@ -42,7 +46,7 @@ def config(margin_hours: float = 48, default_days: int = 7,
 
 def import_sample(state: AppState) -> None:
     with state.db.transaction() as session:
-        service.import_registry(session, service.sample_registry_text(), ACTOR)
+        import_registry(session, sample_registry_text(), ACTOR)
 
 
 def add_agency_user(state: AppState, username: str, agency: str) -> tuple[str, str]:
@@ -86,7 +90,12 @@ def join(state: AppState, case_id: int, report_id: int) -> None:
 
 def route(state: AppState, case_id: int, cfg: RoutingConfig | None = None,
           now: dt.datetime | None = None) -> service.Outcome:
+    """Route the case, then run what the pipeline runs after routing: triage (reading the
+    deadlines routing set) and the delivery hand-over of every active route."""
     with state.db.transaction() as session:
         outcome = service.route_case(session, case_id, cfg or config(), now)
         assert outcome is not None
-        return outcome
+    with state.db.transaction() as session:
+        recompute(session, outcome.case_id, now=now)
+        enqueue_for_case(session, outcome.case_id)
+    return outcome

@@ -1,0 +1,19 @@
+"""Raising alerts. Never commits: the caller's transaction does."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tipline.alerts import store
+from tipline.alerts.models import Alert
+
+
+def raise_alert(session: Session, kind: str, case_id: int | None, agency_id: int | None,
+                message: str) -> Alert | None:
+    """A new alert, or None when the same one is still open: routing recomputes a case
+    whenever it grows, and an agency must not be told the same thing twice."""
+    if store.open_alert(session, kind, case_id, agency_id, message) is not None:
+        return None
+    alert = Alert(kind=kind, case_id=case_id, agency_id=agency_id, message=message)
+    session.add(alert)
+    return alert
