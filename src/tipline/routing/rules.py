@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tipline.banks.formats.countries import ALPHA2
+from tipline.errors import Invalid
 from tipline.reports.normalize import (
     account_key,
     as_list,
@@ -35,7 +36,7 @@ FORECAST_DAYS = 7
 QUEUED = ("pending", "delivered")  # waiting to be sent, or sent and not yet acknowledged
 
 
-class RegistryError(ValueError):
+class RegistryError(Invalid):
     """An agency registry entry or retention window is invalid; the message says why."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tipline import errors
 from tipline.audit.service import Actor, record
 from tipline.cases import store as cases_store
 from tipline.cases.models import Case, CaseEvent
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 LOCK = "tipline.routing"
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound):
     pass
 
 
