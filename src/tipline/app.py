@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tipline import __version__
+from tipline.agencies import api as agencies_api
 from tipline.cases import api as cases_api
 from tipline.classification import api as classification_api
 from tipline.clusters import api as clusters_api
+from tipline.deconfliction import api as deconfliction_api
 from tipline.delivery import api as delivery_api
 from tipline.delivery.worker import BackgroundDelivery, build_worker
 from tipline.http import BodyLimitMiddleware
@@ -68,7 +70,9 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(triage_api.router)
     app.include_router(cases_api.router)
     app.include_router(clusters_api.router)
+    app.include_router(agencies_api.router)
     app.include_router(routing_api.router)
+    app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
 
     @app.get("/healthz", tags=["operations"])

@@ -1,0 +1,1 @@
+"""The agency registry: agencies, retention windows, and what an agency sees of its work."""

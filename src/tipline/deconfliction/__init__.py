@@ -1,0 +1,1 @@
+"""Deconfliction: agencies' watches on identifiers of their active investigations."""
