@@ -248,6 +248,15 @@ def check_administer(viewer: Viewer) -> None:
     _needs(viewer, ADMIN_ROLES, "manage the agency registry")
 
 
+def check_worklist(viewer: Viewer) -> None:
+    """The worklist is the centre's, and an agency's (filtered to its cases) once its
+    organisation is an active agency."""
+    if not (viewer.is_centre or (viewer.is_agency and viewer.agency_id is not None)):
+        raise Forbidden(f"role {viewer.role or viewer.kind!r} may not read the worklist"
+                        + (f": {viewer.organisation!r} is not an active agency's code"
+                           if viewer.is_agency else ""))
+
+
 def check_centre(viewer: Viewer, what: str) -> None:
     _needs(viewer, CENTRE_ROLES, what)
 

@@ -13,4 +13,5 @@ def worklist(db: Database, user: StaffUser, level: str | None,
              limit: int) -> list[store.WorklistRow]:
     with db.sessions() as session:
         viewer = access.staff_viewer(session, user)
+        access.check_worklist(viewer)
         return store.worklist(session, level, limit, access.visible_cases(viewer))
