@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from tipline.cases import store
@@ -93,16 +94,18 @@ def refresh(session: Session, case: Case) -> None:
     case.updated_at = utcnow()
 
 
-def case_view(session: Session, case_id: int) -> dict[str, Any] | None:
+def case_view(session: Session, case_id: int, reports: ColumnElement[bool] | None = None
+              ) -> dict[str, Any] | None:
     """A case for reading: summary, reports (with the keys that linked each), media clusters,
     and the history of this case and of every case merged into it. A merged case's id
-    resolves to the case that holds its reports now."""
+    resolves to the case that holds its reports now. `reports` narrows the reports listed
+    (and the clusters, taken from them) to those a reader may see."""
     case = store.resolve(session, case_id)
     if case is None:
         return None
-    rows = store.case_reports(session, case.id)
+    rows = store.case_reports(session, case.id, reports)
     merged = store.merged_from(session, case.id)
-    facts = store.report_facts(session, case.id)
+    facts = store.report_facts(session, case.id, reports)
     clusters: dict[int, bool] = {}
     for f in facts:
         clusters.update(f.clusters)

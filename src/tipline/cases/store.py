@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import ColumnElement, select, true, tuple_, update
 from sqlalchemy.orm import Session
 
 from tipline.cases.models import Case, CaseEvent, CaseReport
@@ -134,20 +134,26 @@ def move_reports(session: Session, source: int, target: int) -> list[int]:
     return moved
 
 
-def case_reports(session: Session, case_id: int) -> list[tuple[CaseReport, Report]]:
+def case_reports(session: Session, case_id: int, only: ColumnElement[bool] | None = None
+                 ) -> list[tuple[CaseReport, Report]]:
+    """The case's reports; `only` narrows them (e.g. to what a reader may see)."""
     return list(session.execute(
         select(CaseReport, Report).join(Report, Report.id == CaseReport.report_id)
-        .where(CaseReport.case_id == case_id).order_by(Report.id)))
+        .where(CaseReport.case_id == case_id, true() if only is None else only)
+        .order_by(Report.id)))
 
 
-def report_facts(session: Session, case_id: int) -> list[ReportFacts]:
-    """The summary's inputs for every report of the case, in a few queries."""
+def report_facts(session: Session, case_id: int, only: ColumnElement[bool] | None = None
+                 ) -> list[ReportFacts]:
+    """The summary's inputs for every report of the case (or those `only` lets through), in
+    a few queries."""
     rows = session.execute(
         select(Report.id, Report.incident_type, Report.annotations, Report.incident_at,
                Report.finished_at, Report.created_at, Reporter.country)
         .join(CaseReport, CaseReport.report_id == Report.id)
         .join(Reporter, Reporter.id == Report.reporter_id)
-        .where(CaseReport.case_id == case_id).order_by(Report.id)).all()
+        .where(CaseReport.case_id == case_id, true() if only is None else only)
+        .order_by(Report.id)).all()
     ids = [r.id for r in rows]
     idents: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     clusters: dict[int, dict[int, bool]] = defaultdict(dict)

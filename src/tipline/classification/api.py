@@ -1,20 +1,18 @@
-"""Classification, the legal gate and evidence viewing for staff: thin routes over the service."""
+"""Classification, the legal gate and evidence viewing for staff and agency users: thin
+routes over the use cases (`tipline.access` decides who sees which file)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
 from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
-from tipline.audit.service import record
-from tipline.classification import service
+from tipline.classification import usecases
 from tipline.classification.jurisdictions import load_table
 from tipline.classification.models import MediaFact
-from tipline.classification.render import wellness_png
 from tipline.classification.schemas import (
     AuthorityIn,
     AuthorityOut,
@@ -23,14 +21,10 @@ from tipline.classification.schemas import (
     FactOut,
     GateOut,
 )
-from tipline.evidence.service import read_evidence
-from tipline.hashing.errors import MediaError
 from tipline.http import in_thread
-from tipline.reports.models import ReportFile
 from tipline.state import AppState
 from tipline.triage.policy import current_policy
-from tipline.triage.service import recompute_for_reports
-from tipline.users.auth import Forbidden, current_user, require_role, staff_actor
+from tipline.users.auth import current_user, require_role, staff_actor
 from tipline.users.rules import AUTHORITY_ROLES, CASE_ROLES
 from tipline.users.service import StaffUser
 
@@ -60,48 +54,25 @@ async def jurisdictions(_user: StaffUser = Depends(reviewer)) -> list[dict[str, 
 @router.get("/files/{file_id}/classification", response_model=ClassificationOut)
 async def classification(request: Request, file_id: str,
                          jurisdiction: list[str] | None = Query(None),
-                         _user: StaffUser = Depends(reviewer)) -> ClassificationOut:
-    """Facts from every source, the effective facts with disagreements, and derived verdicts."""
-    state = _state(request)
-
-    def run() -> ClassificationOut:
-        with state.db.sessions() as session:
-            try:
-                found = service.classify_file(session, file_id, jurisdiction)
-            except service.NotFound as exc:
-                raise HTTPException(404, str(exc)) from exc
-            effective = asdict(found.effective)
-            return ClassificationOut(
-                file_id=found.file_id, cluster_id=found.cluster_id,
-                facts=[_fact_out(f) for f in found.facts], effective=effective,
-                baseline=found.baseline, baseline_reason=found.baseline_reason,
-                verdicts=[asdict(v) for v in found.verdicts])
-
-    result: ClassificationOut = await in_thread(run)
-    return result
+                         user: StaffUser = Depends(current_user)) -> ClassificationOut:
+    """Facts from every source, the effective facts with disagreements, and derived verdicts.
+    An agency user sees the files of its cases only."""
+    found: Any = await in_thread(usecases.classification, _state(request).db, user, file_id,
+                                 jurisdiction)
+    return ClassificationOut(
+        file_id=found.file_id, cluster_id=found.cluster_id,
+        facts=[_fact_out(f) for f in found.facts], effective=asdict(found.effective),
+        baseline=found.baseline, baseline_reason=found.baseline_reason,
+        verdicts=[asdict(v) for v in found.verdicts])
 
 
 async def _review(request: Request, user: StaffUser, body: FactIn, **target: Any) -> FactOut:
-    state = _state(request)
-
-    def run() -> FactOut:
-        with state.db.transaction() as session:
-            try:
-                review = service.record_review(
-                    session, user, staff_actor(user, request), age_band=body.age_band,
-                    activity=body.activity, nature=body.nature, note=body.note, **target)
-                # A review can change a case's priority (e.g. an infant): re-triage its cases.
-                recompute_for_reports(  # queued on the work queue after merge
-                    session, review.report_ids, current_policy(state.settings.triage_policy_path))
-                fact = review.fact
-            except service.NotFound as exc:
-                raise HTTPException(404, str(exc)) from exc
-            except ValueError as exc:
-                raise HTTPException(400, str(exc)) from exc
-            return _fact_out(fact)
-
-    result: FactOut = await in_thread(run)
-    return result
+    fields = {"age_band": body.age_band, "activity": body.activity, "nature": body.nature,
+              "note": body.note}
+    fact: MediaFact = await in_thread(functools.partial(
+        usecases.review, _state(request).db, user, staff_actor(user, request), fields,
+        current_policy(_state(request).settings.triage_policy_path), **target))
+    return _fact_out(fact)
 
 
 @router.post("/files/{file_id}/facts", response_model=FactOut, status_code=201)
@@ -122,39 +93,21 @@ async def review_cluster(request: Request, cluster_id: int, body: FactIn,
 async def access(request: Request, file_id: str,
                  user: StaffUser = Depends(current_user)) -> GateOut:
     """Whether the calling user may open the file, and why."""
-    state = _state(request)
-
-    def run() -> GateOut:
-        with state.db.sessions() as session:
-            file = session.get(ReportFile, file_id)
-            if file is None:
-                raise HTTPException(404, f"file {file_id} does not exist")
-            decision = service.can_open(session, user, file)
-            return GateOut(file_id=file_id, allowed=decision.allowed, reason=decision.reason)
-
-    result: GateOut = await in_thread(run)
-    return result
+    decision: Any = await in_thread(usecases.gate, _state(request).db, user, file_id)
+    return GateOut(file_id=file_id, allowed=decision.allowed, reason=decision.reason)
 
 
 @router.post("/files/{file_id}/authority", response_model=AuthorityOut, status_code=201)
 async def record_authority(request: Request, file_id: str, body: AuthorityIn,
                            user: StaffUser = Depends(authoriser)) -> AuthorityOut:
-    """Record legal authority (e.g. a warrant number) to open a file its reporter did not view."""
-    state = _state(request)
-
-    def run() -> AuthorityOut:
-        with state.db.transaction() as session:
-            try:
-                row = service.record_authority(session, user, staff_actor(user, request),
-                                               file_id, body.reference, body.jurisdiction)
-            except service.NotFound as exc:
-                raise HTTPException(404, str(exc)) from exc
-            return AuthorityOut(id=row.id, file_id=row.file_id, jurisdiction=row.jurisdiction,
-                                reference=row.reference, recorded_by=row.recorded_by,
-                                recorded_at=row.recorded_at)
-
-    result: AuthorityOut = await in_thread(run)
-    return result
+    """Record legal authority (e.g. a warrant number) to open a file its reporter did not
+    view, for your own jurisdiction only (another `jurisdiction` is refused, 403)."""
+    row: Any = await in_thread(usecases.record_authority, _state(request).db, user,
+                               staff_actor(user, request), file_id, body.reference,
+                               body.jurisdiction)
+    return AuthorityOut(id=row.id, file_id=row.file_id, jurisdiction=row.jurisdiction,
+                        reference=row.reference, recorded_by=row.recorded_by,
+                        recorded_at=row.recorded_at)
 
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -165,36 +118,14 @@ async def content(request: Request, file_id: str,
                   view: Literal["safe", "original"] = Query(
                       "safe", description="safe: blurred greyscale image (default); original: "
                                           "the file as received, only when asked for"),
-                  user: StaffUser = Depends(reviewer)) -> Response:
-    """Serve evidence to staff: legal gate checked, every read audited, blurred by default."""
+                  user: StaffUser = Depends(current_user)) -> Response:
+    """Serve evidence to centre staff: legal gate checked, every read audited, blurred by
+    default. Agency users receive evidence in their delivery bundles, not here."""
     state = _state(request)
-    actor = staff_actor(user, request)
-
-    def open_file() -> tuple[service.GateDecision, Iterator[bytes] | None]:
-        # The denial or the read is audited and committed before anything is answered.
-        with state.db.transaction() as session:
-            file = session.get(ReportFile, file_id)
-            if file is None:
-                raise HTTPException(404, f"file {file_id} does not exist")
-            decision = service.can_open(session, user, file)
-            if not decision.allowed:
-                record(session, actor, "file.open_denied", "file", file_id,
-                       reason=decision.reason)
-                return decision, None
-            chunks = read_evidence(session, state.evidence, actor, file.sha256,
-                                   purpose=f"staff view ({view}) of file {file_id}")
-            return decision, chunks
-
-    decision, chunks = await in_thread(open_file)
-    if chunks is None:
-        raise Forbidden(decision.reason)
+    chunks = await in_thread(usecases.open_content, state.db, state.evidence, user,
+                             staff_actor(user, request), file_id, view)
     if view == "original":
         headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{file_id}"'}
         return StreamingResponse(chunks, media_type="application/octet-stream", headers=headers)
-    data = await in_thread(lambda: b"".join(chunks))
-    try:
-        png = await in_thread(wellness_png, data)
-    except MediaError as exc:
-        raise HTTPException(415, f"no blurred rendition of this file ({exc}); ask for "
-                                 "?view=original to see it as received") from exc
+    png = await in_thread(usecases.safe_rendition, chunks)
     return Response(png, media_type="image/png", headers={**NO_STORE, "X-Tipline-View": "safe"})

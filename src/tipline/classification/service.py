@@ -13,13 +13,10 @@ from tipline.classification import rules, store
 from tipline.classification.jurisdictions import load_table, lookup
 from tipline.classification.models import LegalAuthority, MediaFact
 from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.errors import Forbidden, NotFound
 from tipline.reports.models import ReportFile
 from tipline.users.rules import AUTHORITY_ROLES
 from tipline.users.service import StaffUser
-
-
-class NotFound(LookupError):
-    pass
 
 
 def as_fact(row: MediaFact) -> rules.Fact:
@@ -143,11 +140,17 @@ def can_open(session: Session, user: StaffUser, file: ReportFile) -> GateDecisio
 
 def record_authority(session: Session, user: StaffUser, actor: Actor, file_id: str,
                      reference: str, jurisdiction: str | None = None) -> LegalAuthority:
-    if user.role not in AUTHORITY_ROLES:  # the API checks too; the service is the last word
-        raise PermissionError(f"role {user.role!r} may not record legal authority")
+    """Legal authority to open an unviewed file, for the recording user's own jurisdiction
+    only: a supervisor acting in one country cannot unlock a file for another's staff.
+    (`tipline.access` decides this for use cases; the service is the last word.)"""
+    if user.role not in AUTHORITY_ROLES:
+        raise Forbidden(f"role {user.role!r} may not record legal authority")
+    code = user.jurisdiction.upper()
+    if jurisdiction is not None and jurisdiction.strip().upper() != code:
+        raise Forbidden(f"you act in {code}: legal authority for {jurisdiction.upper()} "
+                        "must be recorded by a supervisor acting there")
     if session.get(ReportFile, file_id) is None:
         raise NotFound(f"file {file_id} does not exist")
-    code = (jurisdiction or user.jurisdiction).upper()
     authority = LegalAuthority(file_id=file_id, jurisdiction=code, reference=reference.strip(),
                                recorded_by=user.username)
     session.add(authority)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from tipline.clusters import store
@@ -230,9 +231,11 @@ def merge(session: Session, source: MediaCluster, target: MediaCluster, report_i
                              detail={"from": source.id, "report_id": report_id, "files": moved}))
 
 
-def cluster_view(session: Session, cluster_id: int) -> dict[str, Any] | None:
+def cluster_view(session: Session, cluster_id: int, members: ColumnElement[bool] | None = None,
+                 events: ColumnElement[bool] | None = None) -> dict[str, Any] | None:
     """A cluster for reading: its members (file, report, how each joined) and its history,
-    including clusters merged into it. A merged cluster's id resolves to its survivor."""
+    including clusters merged into it. A merged cluster's id resolves to its survivor.
+    `members` and `events` narrow both to what a reader may see."""
     cluster = store.resolve(session, cluster_id)
     if cluster is None:
         return None
@@ -245,8 +248,8 @@ def cluster_view(session: Session, cluster_id: int) -> dict[str, Any] | None:
         "members": [{"file_id": m.file_id, "report_id": m.report_id, "joined_by": m.joined_by,
                      "joined_at": m.joined_at.isoformat(), "sha256": f.sha256,
                      "media_kind": f.media_kind}
-                    for m, f in store.cluster_members(session, cluster.id)],
+                    for m, f in store.cluster_members(session, cluster.id, members)],
         "history": [{"cluster_id": e.cluster_id, "at": e.at.isoformat(), "kind": e.kind,
                      "file_id": e.file_id, "detail": e.detail}
-                    for e in store.events(session, [cluster.id, *merged])],
+                    for e in store.events(session, [cluster.id, *merged], events)],
     }

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import ColumnElement, Select, func, select, text, true, update
 from sqlalchemy.orm import Session
 
 from tipline.banks.models import Bank
@@ -167,16 +167,20 @@ def resolve(session: Session, cluster_id: int) -> MediaCluster | None:
     return cluster
 
 
-def cluster_members(session: Session, cluster_id: int) -> list[tuple[ClusterMember, ReportFile]]:
+def cluster_members(session: Session, cluster_id: int, only: ColumnElement[bool] | None = None
+                    ) -> list[tuple[ClusterMember, ReportFile]]:
+    """The cluster's members; `only` narrows them (e.g. to what a reader may see)."""
     return list(session.execute(
         select(ClusterMember, ReportFile).join(ReportFile, ReportFile.id == ClusterMember.file_id)
-        .where(ClusterMember.cluster_id == cluster_id)
+        .where(ClusterMember.cluster_id == cluster_id, true() if only is None else only)
         .order_by(ClusterMember.joined_at, ClusterMember.file_id)))
 
 
-def events(session: Session, cluster_ids: Sequence[int]) -> list[ClusterEvent]:
-    return list(session.scalars(select(ClusterEvent).where(ClusterEvent.cluster_id.in_(
-        cluster_ids)).order_by(ClusterEvent.id)))
+def events(session: Session, cluster_ids: Sequence[int],
+           only: ColumnElement[bool] | None = None) -> list[ClusterEvent]:
+    return list(session.scalars(select(ClusterEvent).where(
+        ClusterEvent.cluster_id.in_(cluster_ids), true() if only is None else only)
+        .order_by(ClusterEvent.id)))
 
 
 def merged_from(session: Session, cluster_id: int) -> list[int]:

@@ -25,6 +25,7 @@ from tipline.db import utcnow
 from tipline.delivery import packages, store
 from tipline.delivery.models import Delivery
 from tipline.delivery.rules import case_version, idempotency_key, percentile, seconds_between
+from tipline.errors import Conflict, NotFound
 from tipline.evidence.service import read_evidence
 from tipline.evidence.store import EvidenceStore
 from tipline.routing import store as routing_store
@@ -34,16 +35,21 @@ from tipline.routing.models import Route
 ENQUEUED = "tipline.delivery.enqueued"
 
 
-class DeliveryNotFound(LookupError):
+class DeliveryNotFound(NotFound):
     pass
 
 
-class StalePackage(RuntimeError):
+class StalePackage(Conflict):
     """The case changed after this version was queued; a newer delivery replaces it."""
 
     def __init__(self, replacement: Delivery | None) -> None:
-        super().__init__("the case changed since this version was queued")
+        newer = replacement.id if replacement else None
+        super().__init__(f"the case changed; a newer delivery replaces this one ({newer})")
         self.replacement = replacement
+
+
+class NoPublicKey(Conflict):
+    """An evidence bundle was asked for, but the agency has no key to seal it for."""
 
 
 def enqueue_for_route(session: Session, route: Route) -> Delivery | None:
@@ -123,7 +129,7 @@ def evidence_bundle(session: Session, evidence: EvidenceStore, actor: Actor,
     """Zip the case's evidence (every read audited, purpose naming the delivery) and seal it
     for the agency's public key."""
     if not package.agency.public_key:
-        raise ValueError(f"agency {package.agency.code} has no public key for evidence bundles")
+        raise NoPublicKey(f"agency {package.agency.code} has no public key for evidence bundles")
     files = package.content["files"]
     seen: dict[str, dict[str, Any]] = {}
     for f in files:

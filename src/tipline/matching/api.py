@@ -7,22 +7,13 @@ records only that a lookup happened and how many items it had.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from tipline.audit.service import record
 from tipline.banks.formats.validate import normalise_hash
-from tipline.hashing.media import hash_media
 from tipline.http import actor_for, check_declared_size, current_reporter, in_thread
-from tipline.matching.rules import Hit, decide
-from tipline.matching.schemas import HashResult, MatchOut, MatchRequest, MediaResult
-from tipline.matching.service import (
-    Query,
-    find_hits,
-    good_frames,
-    media_queries,
-    provenance_of,
-)
+from tipline.matching import usecases
+from tipline.matching.schemas import HashResult, MatchRequest, MediaResult
+from tipline.matching.service import Query
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors
 from tipline.state import AppState
@@ -34,14 +25,6 @@ MAX_FILES = 50
 def _state(request: Request) -> AppState:
     state: AppState = request.app.state.tipline
     return state
-
-
-def _out(session: Session, hits: list[Hit]) -> list[MatchOut]:
-    provenance = provenance_of(session, [h.entry_id for h in hits])
-    return [MatchOut(bank=h.bank_name, bank_kind=h.bank_kind, entry_id=h.entry_id,
-                     signal_type=h.signal_type, distance=h.distance, matched_by=h.query_label,
-                     suppressed_by=h.suppressed_by, provenance=provenance[h.entry_id])
-            for h in hits]
 
 
 @router.post("/hashes", response_model=list[HashResult])
@@ -56,16 +39,8 @@ async def match_hashes(request: Request, body: MatchRequest,
                    for i, h in enumerate(body.hashes)]
     except ValueError as exc:
         raise errors.ValidationFailed(str(exc)) from exc
-
-    def run() -> list[HashResult]:
-        with state.db.transaction() as session:
-            record(session, actor_for(reporter, request), "match.hashes", "match", "-",
-                   count=len(queries))
-            return [HashResult(type=q.signal_type, value=q.value,
-                               matches=_out(session, decide(find_hits(session, state.index,
-                                                                      [q]))))
-                    for q in queries]
-    result: list[HashResult] = await in_thread(run)
+    result: list[HashResult] = await in_thread(usecases.match_hashes, state,
+                                                actor_for(reporter, request), queries)
     return result
 
 
@@ -81,21 +56,6 @@ async def match_media(request: Request,
         if not files:
             raise errors.InvalidRequest("send files as the multipart form field 'file'")
         contents = [(f.filename or "file", await f.read()) for f in files]
-
-    def run() -> list[MediaResult]:
-        results = []
-        with state.db.transaction() as session:
-            record(session, actor_for(reporter, request), "match.media", "match", "-",
-                   count=len(contents))
-            for name, data in contents:
-                media = hash_media(data)
-                frames = good_frames([(f.hex, f.quality) for f in media.frames])
-                hits = decide(find_hits(session, state.index, media_queries(media), frames))
-                results.append(MediaResult(
-                    name=name, kind=media.kind, md5=media.crypto.md5,
-                    sha256=media.crypto.sha256, pdq=media.pdq.get("original"),
-                    pdq_quality=media.quality, error=media.error,
-                    matches=_out(session, hits)))
-        return results
-    result: list[MediaResult] = await in_thread(run)
+    result: list[MediaResult] = await in_thread(usecases.match_media, state,
+                                                 actor_for(reporter, request), contents)
     return result

@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 
 from tipline.http import actor_for, check_declared_size, current_reporter, in_thread, read_body
 from tipline.reporters.service import AuthenticatedReporter
-from tipline.reports import errors, service, store, usecases
+from tipline.reports import errors, usecases
 from tipline.reports.schemas import (
     FinishedOut,
     QualityOut,
@@ -19,7 +19,6 @@ from tipline.reports.schemas import (
     UploadedOut,
 )
 from tipline.reports.service import Document
-from tipline.reports.views import report_status
 from tipline.state import AppState
 
 router = APIRouter(prefix="/api/v1/reports", tags=["JSON intake API"])
@@ -71,11 +70,8 @@ async def list_reports(request: Request, limit: int = Query(50, ge=1, le=500),
                        offset: int = Query(0, ge=0),
                        reporter: AuthenticatedReporter = Depends(current_reporter)
                        ) -> list[ReportStatusOut]:
-    def read() -> list[ReportStatusOut]:
-        with _state(request).db.sessions() as session:
-            return [report_status(session, r)
-                    for r in store.reports_of(session, reporter.id, limit, offset)]
-    result: list[ReportStatusOut] = await in_thread(read)
+    result: list[ReportStatusOut] = await in_thread(usecases.statuses, _state(request),
+                                                    reporter, limit, offset)
     return result
 
 
@@ -83,10 +79,8 @@ async def list_reports(request: Request, limit: int = Query(50, ge=1, le=500),
 async def get_report(request: Request, report_id: int,
                      reporter: AuthenticatedReporter = Depends(current_reporter)
                      ) -> ReportStatusOut:
-    def read() -> ReportStatusOut:
-        with _state(request).db.sessions() as session:
-            return report_status(session, service.get_report(session, reporter.id, report_id))
-    result: ReportStatusOut = await in_thread(read)
+    result: ReportStatusOut = await in_thread(usecases.status, _state(request), reporter,
+                                              report_id)
     return result
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-class ReportError(Exception):
+from tipline.errors import DomainError
+
+
+class ReportError(DomainError):
+    """An error of the report lifecycle; its `kind` (the JSON error's `type`) is its class
+    name, as the intake APIs have always answered."""
+
     code = 4000
     http_status = 400
+    kind = "ReportError"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kind = cls.__name__
 
 
 class InvalidRequest(ReportError):

@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from tipline.audit.service import Actor
 from tipline.evidence.service import EvidenceTooLarge, StoredEvidence, store_upload
 from tipline.reporters.service import AuthenticatedReporter
-from tipline.reports import errors, service
+from tipline.reports import errors, service, store
 from tipline.reports.quality import Quality
+from tipline.reports.schemas import ReportStatusOut
 from tipline.reports.service import Document
+from tipline.reports.views import report_status
 from tipline.state import AppState
 
 
@@ -86,6 +88,20 @@ def finish(state: AppState, reporter: AuthenticatedReporter, report_id: int,
         result = Finished(report_id, file_ids, quality)
     state.runner.wake()
     return result
+
+
+def statuses(state: AppState, reporter: AuthenticatedReporter, limit: int,
+             offset: int) -> list[ReportStatusOut]:
+    """The reporter's own reports (no other's), newest first."""
+    with state.db.sessions() as session:
+        return [report_status(session, r)
+                for r in store.reports_of(session, reporter.id, limit, offset)]
+
+
+def status(state: AppState, reporter: AuthenticatedReporter, report_id: int) -> ReportStatusOut:
+    """One of the reporter's own reports; another's is not found."""
+    with state.db.sessions() as session:
+        return report_status(session, service.get_report(session, reporter.id, report_id))
 
 
 def retract(state: AppState, reporter: AuthenticatedReporter, report_id: int,

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from tipline.http import in_thread
 from tipline.state import AppState
-from tipline.triage import store
+from tipline.triage import store, usecases
 from tipline.triage.schemas import WorklistItem
 from tipline.users.auth import require_role
 from tipline.users.rules import CASE_ROLES
 from tipline.users.service import StaffUser
 
 router = APIRouter(prefix="/api/v1", tags=["triage"])
+readers = require_role(*CASE_ROLES, "agency")  # an agency sees its own cases (tipline.access)
 
 
 def items(rows: list[store.WorklistRow]) -> list[WorklistItem]:
@@ -27,13 +28,10 @@ async def worklist(request: Request,
                    level: str | None = Query(None, pattern=r"^P[0-9]$",
                                              description="only cases at this level"),
                    limit: int = Query(100, ge=1, le=1000),
-                   _user: StaffUser = Depends(require_role(*CASE_ROLES))) -> list[WorklistItem]:
-    """Open cases ordered by priority level, then the nearest retention deadline, then score."""
+                   user: StaffUser = Depends(readers)) -> list[WorklistItem]:
+    """Open cases ordered by priority level, then the nearest retention deadline, then score.
+    An agency user sees only the cases routed to its agency."""
     state: AppState = request.app.state.tipline
-
-    def run() -> list[WorklistItem]:
-        with state.db.sessions() as session:
-            return items(store.worklist(session, level, limit))
-
-    result: list[WorklistItem] = await in_thread(run)
-    return result
+    rows: list[store.WorklistRow] = await in_thread(usecases.worklist, state.db, user, level,
+                                                    limit)
+    return items(rows)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
 from tipline.cases.models import Case, CasePriority, CaseReport
@@ -26,14 +26,16 @@ class WorklistRow:
     reports: int
 
 
-def worklist(session: Session, level: str | None = None, limit: int = 100) -> list[WorklistRow]:
+def worklist(session: Session, level: str | None = None, limit: int = 100,
+             only: ColumnElement[bool] | None = None) -> list[WorklistRow]:
     """Open cases, most urgent level first, then the nearest deadline, then the higher score.
-    Cases not yet triaged and cases without a deadline come last within their order."""
+    Cases not yet triaged and cases without a deadline come last within their order. `only`
+    narrows the cases (to those a reader may see)."""
     counts = (select(CaseReport.case_id, func.count().label("n"))
               .group_by(CaseReport.case_id).subquery())
     stmt = (select(Case, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.case_id == Case.id)
-            .where(Case.status == "open")
+            .where(Case.status == "open", true() if only is None else only)
             .order_by(case((Case.priority_level.is_(None), 1), else_=0), Case.priority_level,
                       case((Case.deadline.is_(None), 1), else_=0), Case.deadline,
                       Case.priority_score.desc(), Case.id)

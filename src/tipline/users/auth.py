@@ -19,18 +19,15 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 
 from tipline.audit.service import Actor
+from tipline.errors import Forbidden
 from tipline.http import AuthenticationRequired, basic_credentials, in_thread
 from tipline.state import AppState
-from tipline.users.service import StaffCredentialCache, StaffUser, authenticate
+from tipline.users.service import StaffCredentialCache, StaffUser
+from tipline.users.usecases import login
 
-__all__ = ["Forbidden", "StaffUser", "current_user", "require_role", "staff_actor"]
+__all__ = ["StaffUser", "current_user", "require_role", "staff_actor"]
 
 _cache_lock = threading.Lock()
-
-
-class Forbidden(Exception):
-    """Authenticated, but not allowed to do this (HTTP 403)."""
-
 
 def _staff_cache(request: Request) -> StaffCredentialCache:
     # Kept on the FastAPI app (one per process and app), created on first use so the shared
@@ -55,19 +52,16 @@ async def current_user(request: Request) -> StaffUser:
     cached = cache.get(*credentials)
     if cached:
         return cached
-
-    def check() -> StaffUser | None:
-        with state.db.sessions() as session:
-            return authenticate(session, *credentials, cache)
-
-    user: StaffUser | None = await in_thread(check)
+    user: StaffUser | None = await in_thread(login, state.db, *credentials, cache)
     if user is None:
         raise AuthenticationRequired("the username or password is wrong")
     return user
 
 
 def require_role(*roles: str) -> Callable[..., Awaitable[StaffUser]]:
-    """A dependency that returns the current user when their role is one of `roles`, else 403."""
+    """A dependency that returns the current user when their role is one of `roles`, else 403:
+    a coarse first gate for endpoints only some roles use. What a user may see and do with a
+    particular case, file or delivery is decided in `tipline.access`."""
     allowed = frozenset(roles)
 
     async def dependency(user: StaffUser = Depends(current_user)) -> StaffUser:

@@ -1,0 +1,270 @@
+"""Who may see and do what: the one place that answers it, for every API, the CLI and pages.
+
+An actor is a `Viewer`: a reporter organisation, or a staff user with a role, organisation
+and jurisdiction (an agency user also carries the active agency whose code is its
+organisation, resolved once per request by `staff_viewer`).
+
+- Centre staff (analyst, supervisor, admin, hotline_analyst) see every case, cluster, report
+  and file. Reviews are theirs (CASE_ROLES); legal authority is recorded by AUTHORITY_ROLES
+  and only for the recorder's own jurisdiction; administrators manage the agency registry and
+  retention windows.
+- An agency user sees only the cases with a route (active or superseded) to its agency,
+  those cases' reports, the files of those reports and the clusters holding such a file
+  (inside a cluster, only those members), and its own routes, deliveries, alerts, watches
+  and forecast. It never streams evidence content (that is the centre's work).
+- A reporter sees only its own reports.
+
+Use cases put the `visible_*` predicates into their queries, so a list never holds what its
+reader may not see, and fetch single things through `case`, `cluster`, `report` and `file`.
+Anything the actor may not know exists is `NotFound` (404); `Forbidden` (403) is only for a
+thing it may see but not act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from tipline.agencies.models import Agency
+from tipline.alerts.models import Alert
+from tipline.cases import store as cases_store
+from tipline.cases.models import Case, CaseReport
+from tipline.clusters import store as clusters_store
+from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.deconfliction.models import Watch
+from tipline.delivery.models import Delivery
+from tipline.errors import Forbidden, NotFound
+from tipline.reports.models import Report, ReportFile
+from tipline.routing.models import Route
+from tipline.users.rules import AUTHORITY_ROLES, CASE_ROLES
+from tipline.users.service import StaffUser
+
+IdColumn = ColumnElement[Any] | InstrumentedAttribute[Any]  # a column holding ids
+CENTRE_ROLES = CASE_ROLES  # the centre's own staff: they see everything the centre holds
+ADMIN_ROLES = ("admin",)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The actor behind a request, as access rules need it (detached from any session)."""
+
+    kind: str  # "staff" | "reporter"
+    id: int  # the user's or the reporter's id
+    role: str = ""
+    organisation: str = ""
+    jurisdiction: str = ""
+    username: str = ""
+    agency_id: int | None = None  # role "agency": its active agency, if there is one
+
+    @property
+    def is_centre(self) -> bool:
+        return self.kind == "staff" and self.role in CENTRE_ROLES
+
+    @property
+    def is_agency(self) -> bool:
+        return self.kind == "staff" and self.role == "agency"
+
+    @property
+    def is_reporter(self) -> bool:
+        return self.kind == "reporter"
+
+
+def reporter_viewer(reporter_id: int) -> Viewer:
+    return Viewer("reporter", reporter_id)
+
+
+def staff_viewer(session: Session, user: StaffUser) -> Viewer:
+    """The staff user as a viewer; an agency user's agency is looked up here, once."""
+    agency_id = None
+    if user.role == "agency":
+        agency_id = session.scalar(select(Agency.id).where(
+            Agency.code == user.organisation, Agency.active.is_(True)))
+    return Viewer("staff", user.id, user.role, user.organisation, user.jurisdiction,
+                  user.username, agency_id)
+
+
+# --- what a viewer may see, as SQL ----------------------------------------------------------
+
+def routed_case_ids(viewer: Viewer) -> Select[Any]:
+    """Ids of the cases routed (now or before) to the viewer's agency."""
+    return select(Route.case_id).where(Route.agency_id == viewer.agency_id)
+
+
+def visible_cases(viewer: Viewer, case_id: IdColumn | None = None
+                  ) -> ColumnElement[bool]:
+    """True for the rows whose case (`case_id`, default `Case.id`) the viewer may see."""
+    column = Case.id if case_id is None else case_id
+    if viewer.is_centre:
+        return true()
+    if viewer.is_agency and viewer.agency_id is not None:
+        return column.in_(routed_case_ids(viewer))
+    return false()
+
+
+def visible_reports(viewer: Viewer, report_id: IdColumn | None = None
+                    ) -> ColumnElement[bool]:
+    column = Report.id if report_id is None else report_id
+    if viewer.is_centre:
+        return true()
+    if viewer.is_reporter:
+        return column.in_(select(Report.id).where(Report.reporter_id == viewer.id))
+    if viewer.is_agency and viewer.agency_id is not None:
+        return column.in_(select(CaseReport.report_id).where(
+            CaseReport.case_id.in_(routed_case_ids(viewer))))
+    return false()
+
+
+def visible_files(viewer: Viewer, file_id: IdColumn | None = None
+                  ) -> ColumnElement[bool]:
+    column = ReportFile.id if file_id is None else file_id
+    if viewer.is_centre:
+        return true()
+    return column.in_(select(ReportFile.id).where(visible_reports(viewer,
+                                                                  ReportFile.report_id)))
+
+
+def visible_clusters(viewer: Viewer, cluster_id: IdColumn | None = None
+                     ) -> ColumnElement[bool]:
+    """Clusters holding at least one file of a report the viewer may see."""
+    column = MediaCluster.id if cluster_id is None else cluster_id
+    if viewer.is_centre:
+        return true()
+    if viewer.is_reporter:
+        return false()  # clusters are the centre's analysis, not a reporter's
+    return column.in_(select(ClusterMember.cluster_id).where(
+        visible_reports(viewer, ClusterMember.report_id)))
+
+
+def _agency_rows(viewer: Viewer, agency_id: IdColumn, centre: bool
+                 ) -> ColumnElement[bool]:
+    if viewer.is_centre and centre:
+        return true()
+    if viewer.is_agency and viewer.agency_id is not None:
+        return agency_id == viewer.agency_id
+    return false()
+
+
+def visible_routes(viewer: Viewer) -> ColumnElement[bool]:
+    """The centre sees every route; an agency only its own (not the other agencies' of a
+    case it shares)."""
+    return _agency_rows(viewer, Route.agency_id, centre=True)
+
+
+def visible_deliveries(viewer: Viewer) -> ColumnElement[bool]:
+    return _agency_rows(viewer, Delivery.agency_id, centre=True)
+
+
+def visible_alerts(viewer: Viewer) -> ColumnElement[bool]:
+    return _agency_rows(viewer, Alert.agency_id, centre=True)
+
+
+def visible_watches(viewer: Viewer) -> ColumnElement[bool]:
+    """A watch names another agency's active investigation: only its agency sees it."""
+    return _agency_rows(viewer, Watch.agency_id, centre=False)
+
+
+# --- one thing by id: NotFound when the viewer may not know it -------------------------------
+
+def _seen(session: Session, row_id: ColumnElement[bool], rule: ColumnElement[bool]) -> bool:
+    return session.scalar(select(true()).where(row_id, rule).limit(1)) is not None
+
+
+def case(session: Session, viewer: Viewer, case_id: int) -> Case:
+    """The case (a merged case's id resolves to its survivor), if the viewer may see it."""
+    found = cases_store.resolve(session, case_id)
+    if found is None or not (viewer.is_centre or _seen(
+            session, Case.id == found.id, visible_cases(viewer))):
+        raise NotFound(f"case {case_id} does not exist")
+    return found
+
+
+def cluster(session: Session, viewer: Viewer, cluster_id: int) -> MediaCluster:
+    """The cluster (a merged cluster's id resolves to its survivor), if the viewer may see it."""
+    found = clusters_store.resolve(session, cluster_id)
+    if found is None or not (viewer.is_centre or _seen(
+            session, MediaCluster.id == found.id, visible_clusters(viewer))):
+        raise NotFound(f"cluster {cluster_id} does not exist")
+    return found
+
+
+def report(session: Session, viewer: Viewer, report_id: int) -> Report:
+    found = session.get(Report, report_id)
+    if found is None or not (viewer.is_centre or _seen(
+            session, Report.id == found.id, visible_reports(viewer))):
+        raise NotFound(f"report {report_id} does not exist")
+    return found
+
+
+def file(session: Session, viewer: Viewer, file_id: str) -> ReportFile:
+    found = session.get(ReportFile, file_id)
+    if found is None or not (viewer.is_centre or _seen(
+            session, Report.id == found.report_id, visible_reports(viewer))):
+        raise NotFound(f"file {file_id} does not exist")
+    return found
+
+
+def own_agency(session: Session, viewer: Viewer) -> Agency:
+    """The agency of an agency user (its "me"); none active under its organisation is a 404."""
+    if not viewer.is_agency:
+        raise Forbidden(f"role {viewer.role!r} may not do this; needs one of agency")
+    found = session.get(Agency, viewer.agency_id) if viewer.agency_id is not None else None
+    if found is None:
+        raise NotFound(f"no active agency {viewer.organisation!r} (a user's organisation "
+                       "must be its agency code)")
+    return found
+
+
+# --- what a viewer may do: Forbidden for a thing it may see ---------------------------------
+
+def _needs(viewer: Viewer, roles: tuple[str, ...], what: str) -> None:
+    if viewer.kind != "staff" or viewer.role not in roles:
+        raise Forbidden(f"role {viewer.role or viewer.kind!r} may not {what}; needs one of "
+                        f"{', '.join(sorted(roles))}")
+
+
+def check_review(viewer: Viewer) -> None:
+    """Recording a classification review is centre casework."""
+    _needs(viewer, CASE_ROLES, "review files")
+
+
+def check_open_content(viewer: Viewer) -> None:
+    """Streaming evidence content is centre work (the legal gate decides further); an agency
+    receives evidence only through its encrypted delivery bundles."""
+    _needs(viewer, CENTRE_ROLES, "open evidence content")
+
+
+def authority_jurisdiction(viewer: Viewer, requested: str | None) -> str:
+    """The jurisdiction a viewer records legal authority for: only its own, and only as a
+    supervisor or administrator. A different jurisdiction asked for is refused."""
+    _needs(viewer, AUTHORITY_ROLES, "record legal authority")
+    own = viewer.jurisdiction.upper()
+    if requested is not None and requested.strip().upper() != own:
+        raise Forbidden(f"you act in {own}: legal authority for {requested.strip().upper()} "
+                        "must be recorded by a supervisor acting there")
+    return own
+
+
+def check_administer(viewer: Viewer) -> None:
+    """The agency registry and retention windows are the administrators'."""
+    _needs(viewer, ADMIN_ROLES, "manage the agency registry")
+
+
+def check_worklist(viewer: Viewer) -> None:
+    """The worklist is the centre's, and an agency's (filtered to its cases) once its
+    organisation is an active agency."""
+    if not (viewer.is_centre or (viewer.is_agency and viewer.agency_id is not None)):
+        raise Forbidden(f"role {viewer.role or viewer.kind!r} may not read the worklist"
+                        + (f": {viewer.organisation!r} is not an active agency's code"
+                           if viewer.is_agency else ""))
+
+
+def check_centre(viewer: Viewer, what: str) -> None:
+    _needs(viewer, CENTRE_ROLES, what)
+
+
+def check_banks(viewer: Viewer) -> None:
+    """Hash banks are managed by the centre's staff."""
+    _needs(viewer, CENTRE_ROLES, "manage hash banks")
