@@ -7,17 +7,19 @@ an upload) happens before the transaction so the database is not held during it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor
 from tipline.evidence.service import EvidenceTooLarge, StoredEvidence, store_upload
+from tipline.pipeline import store as pipeline_store
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, service, store
 from tipline.reports.quality import Quality
-from tipline.reports.schemas import ReportStatusOut
+from tipline.reports.schemas import PipelineOut, ReportStatusOut
 from tipline.reports.service import Document
 from tipline.reports.views import report_status
 from tipline.state import AppState
@@ -94,14 +96,20 @@ def statuses(state: AppState, reporter: AuthenticatedReporter, limit: int,
              offset: int) -> list[ReportStatusOut]:
     """The reporter's own reports (no other's), newest first."""
     with state.db.sessions() as session:
-        return [report_status(session, r)
+        return [report_status(session, r, _pipeline(session, r.id))
                 for r in store.reports_of(session, reporter.id, limit, offset)]
 
 
 def status(state: AppState, reporter: AuthenticatedReporter, report_id: int) -> ReportStatusOut:
     """One of the reporter's own reports; another's is not found."""
     with state.db.sessions() as session:
-        return report_status(session, service.get_report(session, reporter.id, report_id))
+        report = service.get_report(session, reporter.id, report_id)
+        return report_status(session, report, _pipeline(session, report.id))
+
+
+def _pipeline(session: Session, report_id: int) -> PipelineOut | None:
+    found = pipeline_store.progress(session, report_id)
+    return PipelineOut(**asdict(found)) if found else None
 
 
 def retract(state: AppState, reporter: AuthenticatedReporter, report_id: int,

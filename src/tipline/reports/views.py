@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reports import store
 from tipline.reports.models import Report
 from tipline.reports.schemas import (
@@ -18,17 +16,10 @@ from tipline.reports.schemas import (
 from tipline.reports.service import assess_report
 
 
-def pipeline_of(session: Session, report_id: int) -> PipelineOut | None:
-    job = session.get(PipelineJob, report_id)
-    if job is None:
-        return None
-    done = session.scalars(select(StageRun.stage).where(StageRun.report_id == report_id)
-                           .order_by(StageRun.id))
-    return PipelineOut(status=job.status, next_stage=job.stage or None, stages_done=list(done),
-                       attempts=job.attempts, last_error=job.last_error)
-
-
-def report_status(session: Session, report: Report) -> ReportStatusOut:
+def report_status(session: Session, report: Report, pipeline: PipelineOut | None
+                  ) -> ReportStatusOut:
+    """The report as its reporter sees it; `pipeline` is where it stands in the pipeline
+    (read by the caller: the pipeline sits above intake)."""
     files = store.files_of(session, report.id)
     if report.status == "finished":
         quality = QualityOut(score=report.quality_score or 0,
@@ -43,5 +34,5 @@ def report_status(session: Session, report: Report) -> ReportStatusOut:
         finished_at=report.finished_at, retracted_at=report.retracted_at,
         files=[FileStatusOut(file_id=f.id, size=f.size, md5=f.md5, sha256=f.sha256,
                              described=f.details is not None) for f in files],
-        quality=quality, pipeline=pipeline_of(session, report.id),
+        quality=quality, pipeline=pipeline,
     )
