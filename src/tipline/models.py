@@ -27,6 +27,7 @@ from tipline.routing.models import (
     WatchHit,
 )
 from tipline.users.models import User
+from tipline.workqueue.models import WorkItem
 
 __all__ = [
     "Agency",
@@ -64,4 +65,5 @@ __all__ = [
     "User",
     "Watch",
     "WatchHit",
+    "WorkItem",
 ]

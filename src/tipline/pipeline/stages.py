@@ -34,8 +34,8 @@ def link_policy(settings: Settings) -> LinkPolicy:
 
 
 def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
-                 settings: Settings | None = None) -> list[Stage]:
-    routing_config = config_from(settings or Settings())
+                 settings: Settings) -> list[Stage]:
+    routing_config = config_from(settings)
     return [
         Stage(
             name="intake",
@@ -76,7 +76,7 @@ def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
                         "reported account, email, phone, device, a cluster of new material, "
                         "or an IP address within the time window (never a proxy or shared "
                         "address); merge the cases it bridges; recompute the case summary.",
-            apply=partial(cases.link, link_policy(settings or Settings())),
+            apply=partial(cases.link, link_policy(settings)),
         ),
         Stage(
             name="classification",
@@ -90,7 +90,7 @@ def build_stages(db: Database, evidence: EvidenceStore, index: PdqLookup | None,
             description="Recompute the priority (level, score, reasons) and retention "
                         "deadline of the report's case from the triage policy, keeping the "
                         "previous priority.",
-            apply=partial(triage.prioritise, (settings or Settings()).triage_policy_path),
+            apply=partial(triage.prioritise, settings.triage_policy_path),
         ),
         Stage(
             name="routing",
