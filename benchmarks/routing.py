@@ -44,7 +44,6 @@ sys.path.insert(0, str(ROOT / "tests" / "delivery"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from agency_server import AgencyServer  # noqa: E402
-
 from tipline.agencies import service as agencies_service  # noqa: E402
 from tipline.agencies.models import Agency  # noqa: E402
 from tipline.app import create_app  # noqa: E402
@@ -55,13 +54,14 @@ from tipline.db import utcnow  # noqa: E402
 from tipline.delivery.models import Delivery  # noqa: E402
 from tipline.delivery.rules import percentile  # noqa: E402
 from tipline.delivery.service import enqueue_for_route, time_to_desk  # noqa: E402
-from tipline.delivery.worker import BackgroundDelivery, build_worker  # noqa: E402
+from tipline.delivery.worker import build_worker  # noqa: E402
 from tipline.migrate import upgrade  # noqa: E402
 from tipline.reporters.models import Reporter  # noqa: E402
 from tipline.reports.models import Report  # noqa: E402
 from tipline.routing.models import Route  # noqa: E402
 from tipline.settings import Settings  # noqa: E402
 from tipline.state import AppState, build_state  # noqa: E402
+from tipline.workqueue.serve import Background  # noqa: E402
 
 from support import add_reporter, free_port  # noqa: E402
 
@@ -183,7 +183,7 @@ def week(cases: int, day_seconds: float, seed: int) -> dict[str, Any]:
         upgrade(state.db)
         ids = _week_setup(state, agencies)
         worker = build_worker(state.db, settings)
-        background = BackgroundDelivery(worker, 0.02, threads=4)
+        background = Background(worker, 0.02, 4, "delivery")
         background.start()
         t0 = time.monotonic()
         real0 = utcnow()
@@ -217,6 +217,7 @@ def week(cases: int, day_seconds: float, seed: int) -> dict[str, Any]:
         while time.monotonic() < drain_end and _open(state):
             time.sleep(0.1)
         background.stop()
+        worker.close()
         result = _score(state, truth, agencies, real0, scale, day_seconds, cases)
         state.db.dispose()
     for a in agencies.values():

@@ -30,6 +30,9 @@ from tipline.state import AppState
 PG_ADMIN_URL = os.environ.get(
     "TIPLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct-horse-battery-staple"
+# Ceiling for anything a test waits on: generous, so a loaded machine (two suites at once on
+# two cores) only makes a test slower, never failing; a test waits on progress, not on time.
+PATIENCE = 120.0
 
 def _truncate(url: str) -> None:
     engine = create_engine(url)
@@ -83,7 +86,7 @@ class LiveServer:
 
     def start(self) -> None:
         self.thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("test server did not start")
@@ -91,9 +94,9 @@ class LiveServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=20)
+        self.thread.join(timeout=PATIENCE)
 
-    def wait_processed(self, report_id: int, timeout: float = 30) -> None:
+    def wait_processed(self, report_id: int, timeout: float = PATIENCE) -> None:
         from tipline.pipeline.models import PipelineJob
 
         deadline = time.monotonic() + timeout
@@ -133,6 +136,25 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None
         time.sleep(0.05)
 
 
+def wait_for_progress(done: Callable[[], bool], progress: Callable[[], object], what: str,
+                      stall: float = PATIENCE) -> None:
+    """Wait until `done()`, for as long as `progress()` keeps changing: fail only when it has
+    not changed for `stall` seconds (however slow the machine, progress is progress)."""
+    last, moved = progress(), time.monotonic()
+    while not done():
+        if time.monotonic() - moved > stall:
+            raise AssertionError(f"no progress for {stall:g}s waiting for {what} (at {last})")
+        time.sleep(0.05)
+        now = progress()
+        if now != last:
+            last, moved = now, time.monotonic()
+
+
+def wait_for_count(count: Callable[[], int], target: int, what: str) -> None:
+    """`wait_for_progress` until `count()` reaches `target`."""
+    wait_for_progress(lambda: count() >= target, count, what)
+
+
 class HeldWorkers:
     """`tipline worker` processes that all start before the queue opens, so they compete for
     it; stopped with SIGTERM on exit (killed if they do not stop), exit codes kept."""
@@ -156,7 +178,7 @@ class HeldWorkers:
         self.procs = [subprocess.Popen([tipline_bin(), "worker"], env=worker_env(self.state),
                                        cwd=self.folder, stdout=log.open("wb"),
                                        stderr=subprocess.STDOUT) for log in self.logs]
-        wait_for(lambda: all("running" in log.read_text() for log in self.logs), 60,
+        wait_for(lambda: all("running" in log.read_text() for log in self.logs), PATIENCE,
                  "the workers to start")
         self._hold(dt.datetime.now(dt.UTC))
         return self
@@ -166,7 +188,7 @@ class HeldWorkers:
             proc.send_signal(signal.SIGTERM)
         for proc in self.procs:
             try:
-                self.codes.append(proc.wait(timeout=15))
+                self.codes.append(proc.wait(timeout=PATIENCE))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 self.codes.append(proc.wait())

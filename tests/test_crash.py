@@ -36,7 +36,14 @@ from tipline.reports.models import FileSignal, Report, ReportFile
 from tipline.state import build_state
 
 from factories import png_bytes, report_xml
-from support import PASSWORD, free_port, make_settings
+from support import (
+    PASSWORD,
+    PATIENCE,
+    free_port,
+    make_settings,
+    wait_for_count,
+    wait_for_progress,
+)
 
 CLIENTS = 3
 FILES = 2
@@ -95,7 +102,7 @@ class Server:
             self.proc = subprocess.Popen(tipline("serve", "--port", str(self.port)),
                                          env=self.env, cwd=self.log.parent, stdout=out,
                                          stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60  # generous: CI machines can be very busy
+        deadline = time.monotonic() + PATIENCE  # generous: CI machines can be very busy
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()[-3000:]
             try:
@@ -109,13 +116,13 @@ class Server:
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        self.proc.wait(PATIENCE)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(PATIENCE)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -162,33 +169,35 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
         server.start()
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 40
-        while len(traffic.acked) < kill_after:
-            assert time.monotonic() < deadline, f"only {len(traffic.acked)} acks (seed {seed})"
+        def acks() -> int:
             assert any(t.is_alive() for t in threads), server.log.read_text()[-3000:]
-            time.sleep(0.01)
+            return len(traffic.acked)
+
+        wait_for_count(acks, kill_after, f"acks (seed {seed})")
         time.sleep(rng.uniform(0, 0.25))  # a random moment within the stream
         server.kill()
         traffic.stop.set()
         for thread in threads:
-            thread.join(30)
+            thread.join(PATIENCE)
         acked = set(traffic.acked)
 
         server.start()  # the same data, a fresh process
         db = Database(url)
         try:
-            deadline = time.monotonic() + 30
-            while True:
+            def resumed() -> bool:
                 with db.sessions() as session:
                     waiting = session.scalar(select(func.count()).select_from(PipelineJob)
                                              .where(PipelineJob.status != "done"))
                     finished = session.scalar(select(func.count()).select_from(Report)
                                               .where(Report.status == "finished"))
                     jobs = session.scalar(select(func.count()).select_from(PipelineJob))
-                if waiting == 0 and jobs == finished:
-                    break
-                assert time.monotonic() < deadline, "the pipeline did not resume"
-                time.sleep(0.1)
+                return waiting == 0 and jobs == finished
+
+            def stages_run() -> int:
+                with db.sessions() as session:
+                    return int(session.scalar(select(func.count()).select_from(StageRun)) or 0)
+
+            wait_for_progress(resumed, stages_run, "the pipeline to resume")
             server.stop()
             check_store(db, LocalEvidenceStore(data_dir / "evidence",
                                                base64.b64decode(key)), acked, traffic.sent,

@@ -48,7 +48,7 @@ def test_every_cli_command_is_documented() -> None:
 
 def test_every_pipeline_stage_is_documented(tmp_path: Path) -> None:
     text = (DOCS / "pipeline.md").read_text()
-    stages = build_stages(None, None, None, Settings())  # type: ignore[arg-type]
+    stages = build_stages(None, None, None, Settings(data_dir=tmp_path))  # type: ignore[arg-type]
     assert stages
     for stage in stages:
         assert f"| `{stage.name}` |" in text, f"stage {stage.name} is not in docs/pipeline.md"

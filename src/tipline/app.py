@@ -15,15 +15,13 @@ from tipline.classification import api as classification_api
 from tipline.clusters import api as clusters_api
 from tipline.deconfliction import api as deconfliction_api
 from tipline.delivery import api as delivery_api
-from tipline.delivery.worker import BackgroundDelivery, build_worker
 from tipline.http import BodyLimitMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
-from tipline.pipeline.runner import BackgroundPipeline
 from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
-from tipline.state import AppState, build_state
+from tipline.state import AppState, build_state, start, stop
 from tipline.triage import api as triage_api
 from tipline.web_errors import install_error_handlers
 
@@ -35,27 +33,9 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        state.index.open()
-        state.index.start()
-        if state.settings.pipeline_in_server:
-            # Embedded mode: this process is the only worker, so leases of a crashed
-            # predecessor can be released at once.
-            state.runner.release_all_leases()
-            state.background = BackgroundPipeline(state.runner, state.settings.worker_poll_seconds)
-            state.background.start()
-            # Delivery runs next to the pipeline in the embedded default, so a case reaches
-            # its agency without a second process.
-            delivery = build_worker(state.db, state.settings)
-            delivery.release_all_leases()
-            deliveries = BackgroundDelivery(delivery, state.settings.worker_poll_seconds,
-                                            state.settings.delivery_threads)
-            deliveries.start()
+        start(state)
         yield
-        if state.background:
-            deliveries.stop()
-            state.background.stop()
-        state.index.stop()
-        state.db.dispose()
+        stop(state)
 
     app = FastAPI(title="tipline", version=__version__, lifespan=lifespan,
                   description="Reporting centre for child sexual exploitation and abuse "

@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -16,12 +17,15 @@ from tipline.agencies import cli as agencies_cli
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
-from tipline.db import Database
+from tipline.cli_context import database
+from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
-from tipline.settings import Settings
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
+
+if TYPE_CHECKING:
+    from tipline.state import AppState
 
 app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
@@ -44,19 +48,14 @@ console = Console()
 CLI = Actor("cli")
 
 
-def _settings() -> Settings:
-    return Settings()
-
-
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or migrate the database schema to the latest revision."""
     from tipline.migrate import upgrade
 
     settings = _settings()
-    db = Database(settings.resolved_database_url)
-    upgrade(db, revision)
-    db.dispose()
+    with database(settings) as db:
+        upgrade(db, revision)
     console.print(f"database at {_redact(settings.resolved_database_url)} is at {revision}")
 
 
@@ -79,18 +78,15 @@ def reporters_add(
     from tipline.reporters.schemas import ReporterCreate
     from tipline.reporters.service import create_reporter
 
-    db = Database(_settings().resolved_database_url)
     try:
         data = ReporterCreate(name=name, username=username, password=password, kind=kind,
                               country=country)
-        with db.transaction() as session:
+        with database() as db, db.transaction() as session:
             reporter = create_reporter(session, data, CLI)
             console.print(f"reporter {reporter.id} {name!r} created (username {username})")
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
 
 
 @reporters_app.command("list")
@@ -98,13 +94,11 @@ def reporters_list() -> None:
     """List reporter organisations."""
     from tipline.reporters.store import all_reporters
 
-    db = Database(_settings().resolved_database_url)
     table = Table("id", "name", "kind", "country", "username")
-    with db.sessions() as session:
+    with database() as db, db.sessions() as session:
         for r in all_reporters(session):
             table.add_row(str(r.id), r.name, r.kind, r.country or "", r.username)
     console.print(table)
-    db.dispose()
 
 
 @app.command()
@@ -123,7 +117,8 @@ def serve(host: str | None = typer.Option(None, help="Listen address."),
 
 @app.command()
 def worker(once: bool = typer.Option(False, help="Process what is queued, then exit.")) -> None:
-    """Run pipeline stages for queued reports (any number of workers may run on PostgreSQL)."""
+    """Run pipeline stages for queued reports, and queued work items (any number of workers
+    may run on PostgreSQL)."""
     from tipline.state import build_state
 
     settings = _settings()
@@ -132,29 +127,39 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     state = build_state(settings)
     state.index.open()
     state.index.start()
-    if once:
-        steps = state.runner.run_until_idle()
-        console.print(f"ran {steps} stages")
-        state.index.stop()
-        state.db.dispose()
-        return
-    stop = threading.Event()
-
-    def _stop(*_: object) -> None:
-        # Finish the stage in hand (its lease guards it), then exit; waking the runner ends an
-        # idle poll at once instead of after worker_poll_seconds.
-        stop.set()
-        state.runner.wake()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
     try:
-        state.runner.serve(stop, settings.worker_poll_seconds)
+        if once:
+            steps = state.runner.run_until_idle() + state.items.run_until_idle()
+            console.print(f"ran {steps} stages and work items")
+            return
+        _serve_until_signalled(state)
     finally:
         state.index.stop()
         state.db.dispose()
     console.print(f"worker {state.runner.worker} stopped")
+
+
+def _serve_until_signalled(state: AppState) -> None:
+    """Serve the pipeline in this thread (and the work items in another) until SIGTERM or
+    SIGINT: the stage in hand finishes (its lease guards it), then the worker exits."""
+    from tipline.workqueue.serve import Background, serve
+
+    poll = state.settings.worker_poll_seconds
+    items = Background(state.items, poll, 1, "work-items")
+    stop = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        state.runner.wake()  # ends an idle wait at once instead of after the poll interval
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
+    items.start()
+    try:
+        serve(state.runner, stop, poll, "pipeline worker")
+    finally:
+        items.stop()
 
 
 def _lower_priority(niceness: int) -> None:
@@ -207,14 +212,14 @@ def scan(
         console.print("[red]error:[/red] --format is csv or json")
         raise typer.Exit(2)
     settings = _settings()
-    db = Database(settings.resolved_database_url)
-    index = LiveIndex(db, settings.data_dir / "index")
-    index.open()
-    paths = media_files(folder)
-    err = Console(stderr=True)
-    with Progress(console=err) as progress:
-        task = progress.add_task("scanning", total=len(paths))
-        rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))
+    with database(settings) as db:
+        index = LiveIndex(db, settings.data_dir / "index")
+        index.open()
+        paths = media_files(folder)
+        err = Console(stderr=True)
+        with Progress(console=err) as progress:
+            task = progress.add_task("scanning", total=len(paths))
+            rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))
     text = render(rows, fmt)
     if output:
         output.write_text(text)
@@ -223,7 +228,6 @@ def scan(
     matched = sum(r.matched for r in rows)
     err.print(f"{len(rows)} files scanned, {matched} matched, "
               f"{sum(1 for r in rows if r.error)} could not be decoded")
-    db.dispose()
 
 
 @app.command()

@@ -23,6 +23,7 @@ from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 from tipline.routing.models import Route
 from tipline.users.models import User
+from tipline.workqueue.models import WorkItem
 
 __all__ = [
     "Agency",
@@ -60,4 +61,5 @@ __all__ = [
     "User",
     "Watch",
     "WatchHit",
+    "WorkItem",
 ]

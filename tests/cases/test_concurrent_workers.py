@@ -12,7 +12,7 @@ from tipline.pipeline.models import PipelineJob
 from tipline.state import build_state
 from tipline.synthetic.images import generate, to_jpeg, variants
 
-from support import HeldWorkers, _truncate, make_settings, wait_for
+from support import HeldWorkers, _truncate, make_settings, wait_for_count
 
 OFFENDERS, WORKERS = 4, 3
 
@@ -35,11 +35,11 @@ def test_workers_in_parallel_build_the_same_clusters_and_cases(postgres_url: str
             expected_files.add(frozenset(names))
             expected_reports.add(frozenset(ids))
         with HeldWorkers(state, tmp_path, WORKERS):
-            def done() -> bool:
+            def done() -> int:
                 with state.db.sessions() as session:
-                    return session.scalar(select(func.count()).select_from(PipelineJob).where(
-                        PipelineJob.status == "done")) == OFFENDERS * 3
-            wait_for(done, 60, "the workers to process every report")
+                    return int(session.scalar(select(func.count()).select_from(PipelineJob)
+                                              .where(PipelineJob.status == "done")) or 0)
+            wait_for_count(done, OFFENDERS * 3, "the workers to process every report")
         assert partition(cluster_by_name(state)) == expected_files
         assert partition(case_of(state)) == expected_reports
     finally:

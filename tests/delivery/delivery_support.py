@@ -87,7 +87,7 @@ def worker(state: AppState) -> DeliveryWorker:
     return build_worker(state.db, state.settings)
 
 
-def drive(w: DeliveryWorker, until: Callable[[], Any], timeout: float = 10) -> None:
+def drive(w: DeliveryWorker, until: Callable[[], Any], timeout: float = 120) -> None:
     """Run the worker (retries included: backoffs are milliseconds here) until `until()`."""
     end = time.monotonic() + timeout
     while not until():

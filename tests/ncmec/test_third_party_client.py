@@ -8,6 +8,7 @@ the point of the CyberTipline API, so it must not silently stop being checked.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -40,7 +41,14 @@ def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def client_python() -> Path:
-    """The Python of a venv with the pinned client installed, created on first use."""
+    """The Python of a venv with the pinned client installed, created on first use. Suites
+    running at once take turns (a lock file), so one builds it and the others reuse it."""
+    with (REPO / ".venv-client.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return _client_venv()
+
+
+def _client_venv() -> Path:
     python = VENV / "bin" / "python"
     marker = VENV / "tipline-client.txt"
     if python.exists() and marker.exists() and marker.read_text() == CLIENT:

@@ -1,13 +1,13 @@
-"""Durable stage progress: retries with backoff, lost leases, the unique stage-run row, released
-leases, and several `tipline worker` processes sharing one PostgreSQL queue."""
+"""Durable stage progress: real stages once each in order, a stage that recovers, the unique
+stage-run row, and several `tipline worker` processes sharing one PostgreSQL queue. The queue
+itself (leases, lost leases, backoff, dead letters, released leases, wakes) is tested once for
+all its users in tests/workqueue."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import os
-import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from tipline.reports.service import Document
 from tipline.state import AppState, build_state
 
 from factories import png_bytes, report_xml
-from support import HeldWorkers, make_settings, wait_for
+from support import HeldWorkers, make_settings, wait_for_count
 
 ACTOR = Actor("test")
 CRYPTO = ("md5", "sha1", "sha256")
@@ -106,40 +106,6 @@ def test_real_stages_run_once_each_in_order(state: AppState) -> None:
         assert count(state, Identifier, Identifier.report_id == report_id) > 0
 
 
-def test_failing_stage_is_retried_with_backoff_then_failed(state: AppState) -> None:
-    reporter = login(state)
-    report_id = finished_report(state, reporter, 1, files=0)
-    attempts: list[int] = []
-
-    def apply(session: Session, rid: int, _prepared: object) -> None:
-        attempts.append(rid)
-        record(session, ACTOR, "test.partial", "report", rid)  # must be rolled back
-        raise RuntimeError("disk on fire")
-
-    runner = PipelineRunner(state.db, [Stage("intake", "always fails", apply)], max_attempts=3)
-    for attempt in (1, 2):
-        before = utcnow()
-        assert runner.run_one()
-        queued = job(state, report_id)
-        assert (queued.status, queued.attempts) == ("queued", attempt)
-        assert queued.last_error == "RuntimeError: disk on fire"
-        assert queued.lease_token is None
-        # Exponential backoff: 2 s after the first failure, 4 s after the second.
-        delay = (queued.available_at - before).total_seconds()
-        assert 2 ** attempt - 1 < delay <= 2 ** attempt + 1
-        assert not runner.run_one(), "a backing-off job must not be claimed"
-        make_available(state, report_id)
-    assert runner.run_one()
-    failed = job(state, report_id)
-    assert (failed.status, failed.attempts) == ("failed", 3)
-    assert failed.last_error == "RuntimeError: disk on fire"
-    make_available(state, report_id)
-    assert not runner.run_one(), "a failed job is never claimed again"
-    assert len(attempts) == 3
-    assert count(state, AuditEvent, AuditEvent.action == "test.partial") == 0
-    assert count(state, StageRun) == 0
-
-
 def test_stage_that_recovers_completes_once(state: AppState) -> None:
     reporter = login(state)
     report_id = finished_report(state, reporter, 1, files=0)
@@ -165,59 +131,6 @@ def test_stage_that_recovers_completes_once(state: AppState) -> None:
     assert count(state, AuditEvent, AuditEvent.action == "test.intake") == 1
 
 
-def test_worker_that_lost_its_lease_discards_its_work(state: AppState) -> None:
-    reporter = login(state)
-    report_id = finished_report(state, reporter, 1, files=0)
-    calls: list[tuple[str, int]] = []
-    in_prepare, release = threading.Event(), threading.Event()
-
-    def slow_prepare(_rid: int) -> str:
-        in_prepare.set()
-        assert release.wait(20)
-        return "stale"
-
-    slow = noting_stage("intake", calls, "slow")
-    slow = Stage("intake", "slow", slow.apply, prepare=slow_prepare)
-    stalled = PipelineRunner(state.db, [slow], lease_seconds=0.3, worker="stalled")
-    thread = threading.Thread(target=stalled.run_one)
-    thread.start()
-    assert in_prepare.wait(10)
-    rescuer = PipelineRunner(state.db, [noting_stage("intake", calls, "rescuer")],
-                             worker="rescuer")
-    assert not rescuer.run_one(), "a live lease must not be taken over"
-    time.sleep(0.4)  # the stalled worker's lease expires
-    assert rescuer.run_one()
-    release.set()
-    thread.join(20)
-    assert calls == [("rescuer", report_id)]
-    done = job(state, report_id)
-    assert (done.status, done.attempts) == ("done", 0)
-    with state.db.sessions() as session:
-        assert session.scalars(select(StageRun.worker)).all() == ["rescuer"]
-    assert count(state, AuditEvent, AuditEvent.action == "test.intake") == 1
-
-
-def test_stolen_lease_discards_work_and_records_no_failure(state: AppState) -> None:
-    reporter = login(state)
-    report_id = finished_report(state, reporter, 1, files=0)
-    calls: list[tuple[str, int]] = []
-
-    def prepare(_rid: int) -> None:
-        # Another worker takes the report over while this one is preparing.
-        with state.db.transaction() as session:
-            session.execute(update(PipelineJob).values(lease_token="someone-else"))
-
-    stage = Stage("intake", "test", noting_stage("intake", calls).apply, prepare=prepare)
-    runner = PipelineRunner(state.db, [stage])
-    assert runner.run_one()
-    assert calls == []
-    held = job(state, report_id)
-    assert (held.status, held.stage, held.attempts, held.lease_token) == (
-        "queued", "intake", 0, "someone-else")
-    assert held.last_error is None
-    assert count(state, StageRun) == 0
-
-
 def test_unique_stage_run_refuses_a_second_completion(state: AppState) -> None:
     reporter = login(state)
     report_id = finished_report(state, reporter, 1, files=0)
@@ -235,24 +148,6 @@ def test_unique_stage_run_refuses_a_second_completion(state: AppState) -> None:
     assert len(calls) == 2, "the stage ran, but its second effects were rolled back"
     assert count(state, AuditEvent, AuditEvent.action == "test.intake") == 1
     assert count(state, StageRun) == 1
-
-
-def test_release_all_leases_frees_only_queued_jobs(state: AppState) -> None:
-    reporter = login(state)
-    first = finished_report(state, reporter, 1, files=0)
-    second = finished_report(state, reporter, 2, files=0)
-    calls: list[tuple[str, int]] = []
-    runner = PipelineRunner(state.db, [noting_stage("intake", calls)])
-    assert runner.run_one()  # the first report is done
-    claim = runner.claim()  # the second is leased for 60 s by a "crashed" process
-    assert claim is not None and claim.report_id == second
-    assert runner.claim() is None
-    runner.release_all_leases()
-    assert (job(state, second).lease_token, job(state, second).lease_until) == (None, None)
-    assert job(state, first).status == "done"
-    assert runner.run_one()
-    assert calls == [("intake", first), ("intake", second)]
-    assert count(state, StageRun) == 2
 
 
 # --- several worker processes on PostgreSQL ---------------------------------------------------
@@ -278,8 +173,8 @@ def test_several_worker_processes_share_the_queue(pg_url: str, tmp_path: Path) -
             # Workers yield the CPU to intake (TIPLINE_WORKER_NICE, default 10).
             assert {os.getpriority(os.PRIO_PROCESS, p.pid) for p in workers.procs} == \
                 {max(10, os.getpriority(os.PRIO_PROCESS, 0))}
-            wait_for(lambda: count(state, PipelineJob, PipelineJob.status == "done") == REPORTS,
-                     60, "the workers to process every report")
+            wait_for_count(lambda: count(state, PipelineJob, PipelineJob.status == "done"),
+                           REPORTS, "the workers to process every report")
         codes, logs, procs = workers.codes, workers.logs, workers.procs
         assert codes == [0] * WORKERS, [log.read_text()[-2000:] for log in logs]
 

@@ -15,16 +15,11 @@ from tipline.audit.service import Actor
 from tipline.banks import service, store
 from tipline.banks.formats import hma
 from tipline.banks.schemas import BankCreate
-from tipline.db import Database
-from tipline.settings import Settings
+from tipline.cli_context import database
 
 app = typer.Typer(help="Hash banks: lists of known hashes with provenance.", no_args_is_help=True)
 console = Console()
 CLI = Actor("cli")
-
-
-def _db() -> Database:
-    return Database(Settings().resolved_database_url)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -36,14 +31,11 @@ def _fail(message: str) -> typer.Exit:
 def _session(write: bool = True, failing: str = "") -> Iterator[Session]:
     """One command's unit of work: a refused change (ValueError) becomes a clear error and
     exit code 2, and nothing of it is stored."""
-    db = _db()
     try:
-        with db.transaction() if write else db.sessions() as session:
+        with database() as db, db.transaction() if write else db.sessions() as session:
             yield session
     except ValueError as exc:
         raise _fail(f"{failing}{exc}") from exc
-    finally:
-        db.dispose()
 
 
 @app.command("create")
@@ -61,15 +53,13 @@ def create(name: str = typer.Argument(..., help="Bank name."),
 @app.command("list")
 def list_banks() -> None:
     """List banks with their entry counts."""
-    db = _db()
     table = Table("id", "name", "kind", "threshold", "enabled", "entries")
-    with db.sessions() as session:
+    with _session(write=False) as session:
         counts = store.entry_counts(session)
         for b in store.all_banks(session):
             table.add_row(str(b.id), b.name, b.kind, str(b.pdq_threshold), str(b.enabled),
                           str(counts.get(b.id, 0)))
     console.print(table)
-    db.dispose()
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
@@ -138,10 +128,8 @@ def export_file(name: str = typer.Argument(..., help="Bank to export."),
 def report() -> None:
     """Consistency report: hashes whose sources disagree on classification, and hashes that are
     both in a positive and in a negative bank."""
-    db = _db()
-    with db.sessions() as session:
+    with _session(write=False) as session:
         disagreements, conflicts = service.consistency_report(session)
-    db.dispose()
     table = Table("type", "hash", "scheme", "labels (sources)", title="Disagreements")
     for d in disagreements:
         labels = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(d.labels.items()))

@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tipline.db import Database
-from tipline.settings import Settings
+from tipline.cli_context import database
 
 app = typer.Typer(help="Cases: reports linked by what they share.", no_args_is_help=True)
 console = Console()
@@ -21,12 +20,8 @@ def show(case_id: int = typer.Argument(..., help="Case id (a merged case's id re
     """Show a case: summary, reports with the keys that linked them, clusters, history."""
     from tipline.cases.service import case_view
 
-    db = Database(Settings().resolved_database_url)
-    try:
-        with db.sessions() as session:
-            view = case_view(session, case_id)
-    finally:
-        db.dispose()
+    with database() as db, db.sessions() as session:
+        view = case_view(session, case_id)
     if view is None:
         console.print(f"[red]error:[/red] case {case_id} does not exist")
         raise typer.Exit(1)

@@ -14,8 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tipline.db import Database, utcnow
-from tipline.settings import Settings
+from tipline import cli_context
+from tipline.cli_context import database
+from tipline.db import utcnow
 
 app = typer.Typer(help="Deliveries of cases to agencies: outbox, retries, time to desk.",
                   no_args_is_help=True)
@@ -25,28 +26,30 @@ console = Console()
 def deliver(once: bool = typer.Option(False, help="Attempt what is due now, then exit.")
             ) -> None:
     """Run the delivery worker: push queued case packages to webhook agencies, with retries."""
-    from tipline.delivery.worker import BackgroundDelivery, build_worker
+    from tipline.state import build_state
+    from tipline.workqueue.serve import Background
 
-    settings = Settings()
+    settings = cli_context.settings()
     logging.basicConfig(level=logging.INFO)
-    db = Database(settings.resolved_database_url)
-    worker = build_worker(db, settings)
-    if once:
-        console.print(f"made {worker.run_until_idle()} delivery attempts")
-        worker.client.close()
-        db.dispose()
-        return
-    background = BackgroundDelivery(worker, settings.worker_poll_seconds,
-                                    settings.delivery_threads)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    background.start()
-    console.print(f"delivery worker running ({settings.delivery_threads} threads); Ctrl-C to stop")
-    stop.wait()
-    # Attempts in hand finish (their leases guard them) before the process exits.
-    background.stop()
-    db.dispose()
+    state = build_state(settings)
+    try:
+        if once:
+            console.print(f"made {state.delivery.run_until_idle()} delivery attempts")
+            return
+        background = Background(state.delivery, settings.worker_poll_seconds,
+                                settings.delivery_threads, "delivery")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        background.start()
+        console.print(f"delivery worker running ({settings.delivery_threads} threads); "
+                      "Ctrl-C to stop")
+        stop.wait()
+        # Attempts in hand finish (their leases guard them) before the process exits.
+        background.stop()
+    finally:
+        state.delivery.close()
+        state.db.dispose()
 
 
 @app.command("time-to-desk")
@@ -55,13 +58,9 @@ def time_to_desk(since_hours: float | None = typer.Option(
     """p50/p95 time from a report's finish to the agency's acknowledgement, per agency."""
     from tipline.delivery.service import time_to_desk as compute
 
-    db = Database(Settings().resolved_database_url)
     since = utcnow() - dt.timedelta(hours=since_hours) if since_hours else None
-    try:
-        with db.sessions() as session:
-            rows = compute(session, since)
-    finally:
-        db.dispose()
+    with database() as db, db.sessions() as session:
+        rows = compute(session, since)
     table = Table("agency", "reports", "p50 (s)", "p95 (s)", "max (s)")
     for row in rows:
         table.add_row(row.agency, str(row.count), _fmt(row.p50), _fmt(row.p95), _fmt(row.max))
@@ -82,16 +81,12 @@ def list_deliveries(status: str | None = typer.Option(None, help="pending, deliv
     from tipline.agencies.models import Agency
     from tipline.delivery.models import Delivery
 
-    db = Database(Settings().resolved_database_url)
-    try:
-        with db.sessions() as session:
-            stmt = (select(Delivery, Agency.code).join(Agency, Agency.id == Delivery.agency_id)
-                    .order_by(Delivery.id.desc()).limit(limit))
-            if status:
-                stmt = stmt.where(Delivery.status == status)
-            rows = session.execute(stmt).all()
-    finally:
-        db.dispose()
+    with database() as db, db.sessions() as session:
+        stmt = (select(Delivery, Agency.code).join(Agency, Agency.id == Delivery.agency_id)
+                .order_by(Delivery.id.desc()).limit(limit))
+        if status:
+            stmt = stmt.where(Delivery.status == status)
+        rows = session.execute(stmt).all()
     table = Table("id", "case", "agency", "version", "status", "attempts", "last error")
     for d, code in rows:
         table.add_row(str(d.id), str(d.case_id), code, d.case_version[:16], d.status,
@@ -104,12 +99,8 @@ def retry(delivery_id: int = typer.Argument(..., help="Id of a dead letter.")) -
     """Queue a dead letter again (after the agency's endpoint is fixed)."""
     from tipline.delivery.service import requeue_dead
 
-    db = Database(Settings().resolved_database_url)
-    try:
-        with db.transaction() as session:
-            done = requeue_dead(session, delivery_id)
-    finally:
-        db.dispose()
+    with database() as db, db.transaction() as session:
+        done = requeue_dead(session, delivery_id)
     if not done:
         console.print(f"[red]error:[/red] delivery {delivery_id} is not a dead letter")
         raise typer.Exit(1)
@@ -123,15 +114,12 @@ def forecast(code: str = typer.Argument(..., help="Agency code."),
     from tipline.delivery.service import forecast as compute
     from tipline.errors import DomainError
 
-    db = Database(Settings().resolved_database_url)
     try:
-        with db.sessions() as session:
+        with database() as db, db.sessions() as session:
             result = compute(session, agency_for_user(session, code))
     except DomainError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
-    finally:
-        db.dispose()
     if as_json:
         console.print_json(json.dumps(result))
         return

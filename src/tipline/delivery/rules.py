@@ -92,7 +92,12 @@ def retry_wait(attempts: int, base: float, cap: float, deadline_left: float | No
     """Backoff that never sleeps through the last chances before a case's deadline: with the
     deadline near, retry at least every quarter of the time left (never faster than `base`),
     so an agency that comes back shortly before the deadline still gets the case in time."""
-    wait = backoff(attempts, base, cap, rng)
+    return near_deadline(backoff(attempts, base, cap, rng), base, deadline_left)
+
+
+def near_deadline(wait: float, base: float, deadline_left: float | None) -> float:
+    """`wait`, shortened to a quarter of the time left before the deadline (never below
+    `base`): the deadline-aware part of `retry_wait`."""
     if deadline_left is not None and deadline_left > 0:
         wait = min(wait, max(base, deadline_left / 4))
     return wait

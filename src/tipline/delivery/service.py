@@ -30,9 +30,11 @@ from tipline.evidence.service import read_evidence
 from tipline.evidence.store import EvidenceStore
 from tipline.routing import store as routing_store
 from tipline.routing.models import Route
+from tipline.workqueue.wake import wake_after_commit
 
-# Set on a session that queued a delivery; after its commit in-process workers are woken.
-ENQUEUED = "tipline.delivery.enqueued"
+# The wake channel of delivery workers: a committed new delivery wakes them at once instead
+# of at their next poll (time to desk is the point).
+CHANNEL = "delivery"
 
 
 class DeliveryNotFound(NotFound):
@@ -77,14 +79,14 @@ def enqueue_for_route(session: Session, route: Route) -> Delivery | None:
         existing.status, existing.attempts, existing.next_attempt_at = "pending", 0, utcnow()
         existing.route_id, existing.lease_until, existing.last_error = route.id, None, None
         existing.ack_detail = {"package": facts}
-        session.info[ENQUEUED] = True
+        wake_after_commit(session, CHANNEL)
         return existing
     delivery = Delivery(route_id=route.id, case_id=route.case_id, agency_id=route.agency_id,
                         case_version=version, idempotency_key=key, status="pending",
                         attempts=0, next_attempt_at=utcnow(), ack_detail={"package": facts})
     session.add(delivery)
     session.flush()
-    session.info[ENQUEUED] = True
+    wake_after_commit(session, CHANNEL)
     return delivery
 
 

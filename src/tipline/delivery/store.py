@@ -86,18 +86,6 @@ def route(session: Session, route_id: int) -> Route | None:
     return session.get(Route, route_id)
 
 
-def due(session: Session, now: dt.datetime, limit: int, lock: bool) -> list[Delivery]:
-    """Pending webhook deliveries whose time has come and whose lease (if any) has expired."""
-    stmt = (select(Delivery).join(Agency, Agency.id == Delivery.agency_id)
-            .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-                   Agency.delivery_method == "webhook")
-            .where((Delivery.lease_until.is_(None)) | (Delivery.lease_until < now))
-            .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
-    if lock:
-        stmt = stmt.with_for_update(skip_locked=True, of=Delivery)
-    return list(session.scalars(stmt))
-
-
 def queue_of(session: Session, agency_id: int, limit: int) -> list[Delivery]:
     """What an agency has been sent or may pull and has not acknowledged yet."""
     return list(session.scalars(
@@ -123,13 +111,6 @@ def finish_times(session: Session, report_ids: Sequence[int]) -> dict[int, dt.da
     return {rid: at for rid, at in session.execute(
         select(Report.id, Report.finished_at).where(Report.id.in_(report_ids)))
         if at is not None}
-
-
-def leased(session: Session) -> list[Delivery]:
-    return list(session.scalars(select(Delivery).where(Delivery.status == "pending",
-                                                       Delivery.lease_until.is_not(None))))
-
-
 def queued(session: Session, agency_ids: Sequence[int]) -> dict[str, int]:
     """Deliveries not yet acknowledged, by status (a superseded one will never be sent)."""
     return {status: int(n) for status, n in session.execute(

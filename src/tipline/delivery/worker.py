@@ -1,62 +1,47 @@
-"""The delivery worker: pushes queued packages to webhook agencies, durably.
+"""The delivery worker: pushes queued packages to webhook agencies, on the work queue.
 
-Like the pipeline runner, a worker claims one due outbox row with a short transaction that sets
-a lease and counts the attempt, builds the signed package, sends it outside any transaction, and
-records the outcome in a transaction that first re-checks the lease. A worker that dies mid-send
+A worker claims one due outbox row (`deliveries`) with a lease, counting the attempt at claim (a
+crash mid-send was an attempt too), builds the signed package, sends it outside any transaction,
+and records the outcome in a transaction guarded by the lease. A worker that dies mid-send
 leaves a lease that expires; the next worker re-sends with the same `Idempotency-Key`, so the
-receiver still applies the case once. Many workers may run (threads here, `tipline deliver`
-processes elsewhere); on PostgreSQL `FOR UPDATE SKIP LOCKED` keeps them apart.
+receiver still applies the case once. Retries back off exponentially with jitter, faster as the
+case's deadline nears; after the last attempt the delivery is a dead letter with an alert. Many
+workers may run (threads here, `tipline deliver` processes elsewhere).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tipline.db import Database, utcnow
+from tipline.agencies.models import Agency
+from tipline.db import Database, table_of, utcnow
 from tipline.delivery import packages, service, store
 from tipline.delivery.http_client import OutboundClient, OutboundError, OutboundPolicy
 from tipline.delivery.models import Delivery
-from tipline.delivery.rules import AckResult, judge_ack, retry_wait, sign
-from tipline.pipeline.runner import poll_loop
+from tipline.delivery.rules import AckResult, judge_ack, near_deadline, sign
 from tipline.routing.models import Route
 from tipline.settings import Settings
+from tipline.workqueue.queue import Backoff, Lease, LeasedQueue, QueueTable, Retry
+from tipline.workqueue.serve import run_until_idle
 
 log = logging.getLogger(__name__)
 
-_wake_events: set[threading.Event] = set()
-_wake_lock = threading.Lock()
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_after_commit(session: Session) -> None:
-    """A committed new delivery wakes in-process workers at once instead of at their next poll
-    (time to desk is the point). The flag is set by `service.enqueue_for_route`."""
-    if session.info.pop(service.ENQUEUED, False):
-        with _wake_lock:
-            for waker in _wake_events:
-                waker.set()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(service.ENQUEUED, None)
-
-
-@dataclass(frozen=True)
-class Claim:
-    delivery_id: int
-    lease_until: dt.datetime
-    attempts: int
+DELIVERIES = table_of(Delivery)
+# The outbox has no lease token: a claim's (attempts, lease_until) pair identifies its lease.
+OUTBOX = QueueTable(DELIVERIES, key="id", ready=("pending",), done="acknowledged", dead="dead",
+                    available_at="next_attempt_at", lease_token=None, count_at_claim=True)
+# Pull agencies fetch their own packages; only webhook deliveries are pushed.
+WEBHOOK_ONLY = DELIVERIES.c.agency_id.in_(
+    select(Agency.id).where(Agency.delivery_method == "webhook").scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -66,17 +51,10 @@ class Outgoing:
     headers: dict[str, str]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int
-    backoff_base: float
-    backoff_cap: float
-    lease_seconds: float
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.delivery_max_attempts, settings.delivery_backoff_base_seconds,
-                   settings.delivery_backoff_max_seconds, settings.delivery_lease_seconds)
+def retry_policy(settings: Settings) -> Retry:
+    backoff = Backoff(settings.delivery_backoff_base_seconds,
+                      settings.delivery_backoff_max_seconds, jitter=True)
+    return Retry(settings.delivery_max_attempts, backoff, settings.delivery_lease_seconds)
 
 
 def outbound_policy(settings: Settings) -> OutboundPolicy:
@@ -91,48 +69,49 @@ def outbound_policy(settings: Settings) -> OutboundPolicy:
 
 
 class DeliveryWorker:
-    def __init__(self, db: Database, client: OutboundClient, retry: RetryPolicy,
-                 clock: Callable[[], dt.datetime] = utcnow,
+    channels = (service.CHANNEL,)
+
+    def __init__(self, db: Database, client: Callable[[], OutboundClient], retry: Retry,
                  rng: random.Random | None = None) -> None:
         self.db = db
-        self.client = client
+        self._new_client = client  # made at the first send: most processes never send
         self.retry = retry
-        self.clock = clock
-        self.rng = rng or random.Random()
-        self.wake_event = threading.Event()
+        self.queue = LeasedQueue(db, OUTBOX, retry, shorten=self._near_deadline,
+                                 on_dead=_dead_letter, rng=rng)
 
-    def claim(self) -> Claim | None:
-        now = self.clock()
-        with self.db.transaction() as session:
-            due = store.due(session, now, 1, lock=not self.db.is_sqlite)
-            if not due:
-                return None
-            delivery = due[0]
-            delivery.attempts += 1  # counted at claim: a crash mid-send was an attempt too
-            delivery.lease_until = now + dt.timedelta(seconds=self.retry.lease_seconds)
-            return Claim(delivery.id, delivery.lease_until, delivery.attempts)
+    @cached_property
+    def client(self) -> OutboundClient:
+        return self._new_client()
+
+    def close(self) -> None:
+        client = self.__dict__.pop("client", None)
+        if client is not None:
+            client.close()
+
+    def claim(self) -> Lease | None:
+        return self.queue.claim(WEBHOOK_ONLY)
 
     def run_one(self) -> bool:
         """Claim and attempt one delivery. False when nothing was due."""
-        claim = self.claim()
-        if claim is None:
+        lease = self.claim()
+        if lease is None:
             return False
         try:
-            outgoing = self._prepare(claim)
+            outgoing = self._prepare(lease)
             if outgoing is None:
                 return True
             result = self._send(outgoing)
         except Exception as exc:  # a broken package must not stop the worker
-            log.exception("delivery %s failed before sending", claim.delivery_id)
+            log.exception("delivery %s failed before sending", lease.key)
             result = AckResult(False, {}, f"{type(exc).__name__}: {exc}")
-        self._finish(claim, result)
+        self._finish(lease, result)
         return True
 
-    def _prepare(self, claim: Claim) -> Outgoing | None:
-        now = self.clock()
+    def _prepare(self, lease: Lease) -> Outgoing | None:
+        now = self.queue.clock()
         with self.db.transaction() as session:
-            delivery = session.get(Delivery, claim.delivery_id)
-            if delivery is None or not _holds(delivery, claim):
+            delivery = session.get(Delivery, lease.key)
+            if delivery is None or not self.queue.holds(session, lease):
                 return None
             try:
                 package = service.package_for(session, delivery)
@@ -166,84 +145,49 @@ class DeliveryWorker:
             return AckResult(False, {}, f"{type(exc).__name__}: {exc}")
         return judge_ack(response.status, response.body)
 
-    def _finish(self, claim: Claim, result: AckResult) -> None:
-        now = self.clock()
-        with self.db.transaction() as session:
-            delivery = session.get(Delivery, claim.delivery_id)
-            if delivery is None or not _holds(delivery, claim):
-                log.warning("lease on delivery %s lost; outcome discarded", claim.delivery_id)
-                return
-            if result.ok:
-                service.record_ack(session, delivery, {"via": "webhook", **result.detail}, now)
-                return
-            error = result.error or "failed"
-            delivery.ack_detail = {**delivery.ack_detail, "last_response": result.detail}
-            if delivery.status != "pending":  # superseded while in flight: nothing to retry
-                delivery.lease_until, delivery.last_error = None, error
-            elif claim.attempts >= self.retry.max_attempts:
-                agency = store.agency(session, delivery.agency_id)
-                if agency is not None:
-                    service.dead_letter(session, delivery, agency, error)
-            else:
-                route = session.get(Route, delivery.route_id)
-                left = (route.deadline - now).total_seconds() if route and route.deadline \
-                    else None
-                wait = retry_wait(claim.attempts, self.retry.backoff_base,
-                                  self.retry.backoff_cap, left, self.rng)
-                delivery.next_attempt_at = now + dt.timedelta(seconds=wait)
-                delivery.lease_until, delivery.last_error = None, error
+    def _finish(self, lease: Lease, result: AckResult) -> None:
+        if result.ok:
+            self.queue.complete(lease, partial(_acknowledged, lease, result))
+        else:
+            self.queue.fail(lease, result.error or "failed",
+                            partial(_note_response, lease, result))
+
+    def _near_deadline(self, session: Session, lease: Lease, wait: float) -> float:
+        """Retry sooner as the case's deadline nears (`rules.near_deadline`)."""
+        delivery = session.get(Delivery, lease.key)
+        route = session.get(Route, delivery.route_id) if delivery else None
+        left = (route.deadline - self.queue.clock()).total_seconds() \
+            if route and route.deadline else None
+        return near_deadline(wait, self.retry.backoff.base, left)
 
     def run_until_idle(self, max_steps: int = 1_000_000) -> int:
-        steps = 0
-        while steps < max_steps and self.run_one():
-            steps += 1
-        return steps
+        return run_until_idle(self.run_one, max_steps)
 
-    def release_all_leases(self) -> None:
-        """Embedded single-process mode only: no other worker can hold a lease after a restart."""
-        with self.db.transaction() as session:
-            for delivery in store.leased(session):
-                delivery.lease_until = None
-
-    def serve(self, stop: threading.Event, poll_seconds: float) -> None:
-        with _wake_lock:
-            _wake_events.add(self.wake_event)
-        try:
-            poll_loop(self.run_one, stop, self.wake_event, poll_seconds, "delivery worker")
-        finally:
-            with _wake_lock:
-                _wake_events.discard(self.wake_event)
+    def release_all_leases(self) -> int:
+        """Embedded single-process mode only (see `LeasedQueue.release_all_leases`)."""
+        return self.queue.release_all_leases()
 
 
-def _holds(delivery: Delivery, claim: Claim) -> bool:
-    return delivery.attempts == claim.attempts and delivery.lease_until == claim.lease_until
+def _acknowledged(lease: Lease, result: AckResult, session: Session) -> None:
+    delivery = session.get(Delivery, lease.key)
+    if delivery is not None:
+        service.record_ack(session, delivery, {"via": "webhook", **result.detail}, utcnow())
 
 
-class BackgroundDelivery:
-    """Delivery workers in threads inside the server process (embedded default). Several
-    threads, so one slow agency cannot hold up the others."""
+def _note_response(lease: Lease, result: AckResult, session: Session) -> None:
+    delivery = session.get(Delivery, lease.key)
+    if delivery is not None:
+        delivery.ack_detail = {**delivery.ack_detail, "last_response": result.detail}
 
-    def __init__(self, worker: DeliveryWorker, poll_seconds: float, threads: int = 4) -> None:
-        self.worker = worker
-        self.stop_event = threading.Event()
-        self.threads = [threading.Thread(target=worker.serve, args=(self.stop_event, poll_seconds),
-                                         name=f"delivery-{i}", daemon=True)
-                        for i in range(threads)]
 
-    def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self.stop_event.set()
-        with _wake_lock:
-            for waker in _wake_events:
-                waker.set()
-        for thread in self.threads:
-            thread.join(timeout=10)
-        self.worker.client.close()
+def _dead_letter(session: Session, lease: Lease, error: str) -> None:
+    """The last attempt failed: a dead letter, with an alert for the operators."""
+    delivery = session.get(Delivery, lease.key)
+    agency = store.agency(session, delivery.agency_id) if delivery else None
+    if delivery is not None and agency is not None:
+        service.dead_letter(session, delivery, agency, error)
 
 
 def build_worker(db: Database, settings: Settings, **kwargs: Any) -> DeliveryWorker:
-    return DeliveryWorker(db, OutboundClient(outbound_policy(settings)),
-                          RetryPolicy.from_settings(settings), **kwargs)
+    return DeliveryWorker(db, partial(OutboundClient, outbound_policy(settings)),
+                          retry_policy(settings), **kwargs)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from tipline import cli_context
 from tipline.audit.service import Actor
-from tipline.db import Database
-from tipline.settings import Settings
 
 app = typer.Typer(help="The encrypted evidence store.", no_args_is_help=True)
 console = Console()
@@ -28,16 +27,14 @@ def sweep(
     from tipline.reports.store import referenced_evidence
     from tipline.state import evidence_store_for
 
-    settings = Settings()
-    db = Database(settings.resolved_database_url)
+    settings = cli_context.settings()
     try:
-        swept = run_sweep(db, evidence_store_for(settings), referenced_evidence,
-                          older_than_hours * 3600, Actor("cli:evidence-sweep"), dry_run)
+        with cli_context.database(settings) as db:
+            swept = run_sweep(db, evidence_store_for(settings), referenced_evidence,
+                              older_than_hours * 3600, Actor("cli:evidence-sweep"), dry_run)
     except SweepRunning as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    finally:
-        db.dispose()
     for address in swept.removed:
         console.print(address)
     verb = "would remove" if dry_run else "removed"

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tipline.db import Database
-from tipline.settings import Settings
+from tipline import cli_context
+from tipline.cli_context import database
 
 app = typer.Typer(help="Case priorities and the triage policy.", no_args_is_help=True)
 console = Console()
@@ -20,9 +20,8 @@ def worklist(level: str | None = typer.Option(None, help="Only cases at this lev
     """Open cases by priority, then nearest retention deadline, with their top reasons."""
     from tipline.triage.store import worklist as rows_of
 
-    db = Database(Settings().resolved_database_url)
     table = Table("case", "level", "score", "top reasons", "deadline", "reports")
-    with db.sessions() as session:
+    with database() as db, db.sessions() as session:
         for row in rows_of(session, level, limit):
             case = row.case
             reasons = "; ".join(r.get("reason", "") for r in (case.priority_reasons or [])[:3])
@@ -31,7 +30,6 @@ def worklist(level: str | None = typer.Option(None, help="Only cases at this lev
                           str(case.priority_score if case.priority_score is not None else "-"),
                           reasons, deadline, str(row.reports))
     console.print(table)
-    db.dispose()
 
 
 @app.command("check-policy")
@@ -43,7 +41,7 @@ def check_policy(path: Path | None = typer.Argument(
     from tipline.triage.rules import PolicyError
 
     try:
-        policy = load_policy(path or Settings().triage_policy_path)
+        policy = load_policy(path or cli_context.settings().triage_policy_path)
     except PolicyError as exc:
         console.print(f"[red]invalid policy:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -66,11 +64,9 @@ def recompute_all() -> None:
     from tipline.triage.policy import current_policy
     from tipline.triage.service import recompute
 
-    settings = Settings()
-    policy = current_policy(settings.triage_policy_path)
-    db = Database(settings.resolved_database_url)
+    policy = current_policy(cli_context.settings().triage_policy_path)
     changed = 0
-    with db.transaction() as session:
+    with database() as db, db.transaction() as session:
         ids = list(session.scalars(select(Case.id).where(Case.status == "open")))
         for case_id in ids:
             before = session.get(Case, case_id)
@@ -79,4 +75,3 @@ def recompute_all() -> None:
             after = session.get(Case, case_id)
             changed += bool(after and (after.priority_level, after.priority_score) != old)
     console.print(f"{len(ids)} open cases recomputed, {changed} changed")
-    db.dispose()

@@ -7,8 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tipline.audit.service import Actor
-from tipline.db import Database
-from tipline.settings import Settings
+from tipline.cli_context import database
 from tipline.users.models import ROLES
 
 app = typer.Typer(help="Staff users: analysts, supervisors, administrators.", no_args_is_help=True)
@@ -29,18 +28,15 @@ def users_add(
     from tipline.users.schemas import UserCreate
     from tipline.users.service import create_user
 
-    db = Database(Settings().resolved_database_url)
     try:
         data = UserCreate(username=username, name=name, role=role, organisation=organisation,
                           jurisdiction=jurisdiction, password=password)
-        with db.transaction() as session:
+        with database() as db, db.transaction() as session:
             user = create_user(session, data, CLI)
             console.print(f"user {user.id} {username!r} created ({role}, {user.jurisdiction})")
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
 
 
 @app.command("list")
@@ -48,11 +44,9 @@ def users_list() -> None:
     """List staff users."""
     from tipline.users.store import all_users
 
-    db = Database(Settings().resolved_database_url)
     table = Table("id", "username", "role", "organisation", "jurisdiction", "active")
-    with db.sessions() as session:
+    with database() as db, db.sessions() as session:
         for u in all_users(session):
             table.add_row(str(u.id), u.username, u.role, u.organisation, u.jurisdiction,
                           "yes" if u.active else "no")
     console.print(table)
-    db.dispose()

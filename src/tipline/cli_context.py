@@ -1,0 +1,25 @@
+"""Where every `tipline` command gets its settings and database: the CLI's one composition
+point (the environment is read here, once per command, and nowhere in the domains)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tipline.db import Database
+from tipline.settings import Settings
+
+
+def settings() -> Settings:
+    """The settings of this command, from `TIPLINE_*` variables (and `.env`)."""
+    return Settings()
+
+
+@contextmanager
+def database(given: Settings | None = None) -> Iterator[Database]:
+    """The database of this command, disposed of when the command is done with it."""
+    db = Database((given or settings()).resolved_database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
