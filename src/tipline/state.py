@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from tipline.credentials import CredentialCache
 from tipline.db import Database
@@ -23,6 +24,7 @@ from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.settings import Settings
+from tipline.triage import service as triage
 from tipline.workqueue.items import Handler, ItemWorker
 from tipline.workqueue.queue import Retry
 from tipline.workqueue.serve import Background
@@ -56,7 +58,7 @@ def evidence_store_for(settings: Settings) -> EvidenceStore:
 
 def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
     """The handler of each `work_items` queue name: later work, queued rather than called."""
-    return {}
+    return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path)}
 
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from agency_server import AgencyServer
 from staff_support import add_report
+from tipline.agencies.models import Agency
 from tipline.audit.models import AuditEvent
 from tipline.audit.service import Actor, record
 from tipline.cases.models import Case, CaseReport
@@ -27,7 +28,6 @@ from tipline.pipeline.runner import CHANNEL as PIPELINE_CHANNEL
 from tipline.pipeline.runner import JOBS, PipelineRunner
 from tipline.pipeline.stage import Stage
 from tipline.reporters.models import Reporter
-from tipline.agencies.models import Agency
 from tipline.routing.models import Route
 from tipline.state import AppState
 from tipline.workqueue import items

@@ -12,8 +12,8 @@ import pytest
 from queue_support import USERS, Control, User, effects, note
 from sqlalchemy import select, update
 
-from tipline.db import utcnow
 from tipline.alerts.models import Alert
+from tipline.db import utcnow
 from tipline.routing.models import Route
 from tipline.state import AppState
 from tipline.workqueue.queue import Backoff, Retry

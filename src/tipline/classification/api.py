@@ -23,7 +23,6 @@ from tipline.classification.schemas import (
 )
 from tipline.http import in_thread
 from tipline.state import AppState
-from tipline.triage.policy import current_policy
 from tipline.users.auth import current_user, require_role, staff_actor
 from tipline.users.rules import AUTHORITY_ROLES, CASE_ROLES
 from tipline.users.service import StaffUser
@@ -71,7 +70,7 @@ async def _review(request: Request, user: StaffUser, body: FactIn, **target: Any
               "note": body.note}
     fact: MediaFact = await in_thread(functools.partial(
         usecases.review, _state(request).db, user, staff_actor(user, request), fields,
-        current_policy(_state(request).settings.triage_policy_path), **target))
+        **target))
     return _fact_out(fact)
 
 

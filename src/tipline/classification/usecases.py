@@ -16,8 +16,7 @@ from tipline.errors import DomainError, Forbidden, Invalid
 from tipline.evidence.service import read_evidence
 from tipline.evidence.store import EvidenceStore
 from tipline.hashing.errors import MediaError
-from tipline.triage.rules import Policy
-from tipline.triage.service import recompute_for_reports
+from tipline.triage.service import request_retriage
 from tipline.users.service import StaffUser
 
 
@@ -36,7 +35,7 @@ def classification(db: Database, user: StaffUser, file_id: str,
 
 
 def review(db: Database, user: StaffUser, actor: Actor, fields: dict[str, Any],
-           policy: Policy, **target: Any) -> MediaFact:
+           **target: Any) -> MediaFact:
     """Record a reviewer's facts about a file or a whole cluster (`file_id=` or
     `cluster_id=`); `fields` are age_band, activity, nature and note."""
     with db.transaction() as session:
@@ -46,8 +45,9 @@ def review(db: Database, user: StaffUser, actor: Actor, fields: dict[str, Any],
             outcome = service.record_review(session, user, actor, **fields, **target)
         except ValueError as exc:  # a value outside the vocabulary (rules.check_fact)
             raise Invalid(str(exc)) from exc
-        # A review can change a case's priority (e.g. an infant): re-triage its cases.
-        recompute_for_reports(session, outcome.report_ids, policy)
+        # A review can change a case's priority (e.g. an infant): its cases are re-triaged
+        # on the work queue, after this commit (classification never calls triage).
+        request_retriage(session, outcome.report_ids, "classification review")
         return outcome.fact
 
 

@@ -6,14 +6,19 @@ from the caller (the stage, the CLI, the API), never from the environment."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from tipline.cases import store as cases_store
 from tipline.cases.models import Case, CaseEvent, CasePriority
 from tipline.triage import store
 from tipline.triage.features import build_features
 from tipline.triage.policy import current_policy
 from tipline.triage.rules import Policy, Priority, score
+from tipline.workqueue.items import Item, enqueue
+
+RETRIAGE = "triage"  # the work queue of cases to re-triage (key: the case id)
 
 
 def recompute(session: Session, case_id: int, policy: Policy | None = None,
@@ -41,8 +46,20 @@ def recompute(session: Session, case_id: int, policy: Policy | None = None,
     return priority
 
 
-def recompute_for_reports(session: Session, report_ids: set[int], policy: Policy) -> None:
-    """Recompute every case holding one of these reports (after a review changed facts)."""
+def request_retriage(session: Session, report_ids: set[int], reason: str) -> list[int]:
+    """Queue a re-triage of every case holding one of these reports (a review changed their
+    facts), in the caller's transaction; the work-items worker runs it (`retriage`). Asking
+    again while one is pending adds nothing."""
     session.flush()
-    for case_id in store.case_ids_of_reports(session, report_ids):
-        recompute(session, case_id, policy)
+    cases = store.case_ids_of_reports(session, report_ids)
+    for case_id in cases:
+        enqueue(session, RETRIAGE, str(case_id), {"reason": reason})
+    return cases
+
+
+def retriage(policy_path: Path | None, session: Session, item: Item) -> None:
+    """The handler of the `triage` work queue: recompute one case (a case merged meanwhile is
+    recomputed as its survivor) with the policy in force now."""
+    case = cases_store.resolve(session, int(item.key))
+    if case is not None:
+        recompute(session, case.id, current_policy(policy_path))
