@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tipline.audit.service import Actor
+from tipline.cli_context import database
 from tipline.db import Database, utcnow
 from tipline.demo import display, results
 from tipline.demo.agencies import DESKS, FALLBACK, OUTAGE_DESK, AgencyDesk, start_desks, stop_desks
@@ -60,8 +61,7 @@ DEMO_SERVER: dict[str, Any] = {
 
 def ensure_reporters(settings: Settings) -> dict[str, bool]:
     """Migrate the database and create the demo organisations that are missing."""
-    db = Database(settings.resolved_database_url)
-    try:
+    with database(settings) as db:
         upgrade(db)  # `make demo` did it already; `tipline demo` alone should work too
         created = {}
         with db.transaction() as session:
@@ -72,8 +72,6 @@ def ensure_reporters(settings: Settings) -> dict[str, bool]:
                         name=r.name, kind=r.kind, country=r.country, username=r.username,
                         password=r.password), DEMO)
         return created
-    finally:
-        db.dispose()
 
 
 def _progress(console: Console) -> Progress:
@@ -190,14 +188,10 @@ def _choose_port(port: int, console: Console) -> int:
 def seed_demo(settings: Settings, plan: BankPlan, seed: int, desks: dict[str, AgencyDesk]
               ) -> bool:
     """Banks, staff login and agencies, in one transaction; True if the login is new."""
-    db = Database(settings.resolved_database_url)
-    try:
-        with db.transaction() as session:
-            seed_banks(session, plan, seed)
-            register_agencies(session, desks)
-            return ensure_staff(session)
-    finally:
-        db.dispose()
+    with database(settings) as db, db.transaction() as session:
+        seed_banks(session, plan, seed)
+        register_agencies(session, desks)
+        return ensure_staff(session)
 
 
 def _serve(settings: Settings, port: int, specs: list[ReportSpec], plan: BankPlan,
