@@ -22,8 +22,9 @@ thing it may see but not act on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -45,6 +46,7 @@ from tipline.users.service import StaffUser
 IdColumn = ColumnElement[Any] | InstrumentedAttribute[Any]  # a column holding ids
 CENTRE_ROLES = CASE_ROLES  # the centre's own staff: they see everything the centre holds
 ADMIN_ROLES = ("admin",)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -172,38 +174,37 @@ def _seen(session: Session, row_id: ColumnElement[bool], rule: ColumnElement[boo
     return session.scalar(select(true()).where(row_id, rule).limit(1)) is not None
 
 
+def _known(session: Session, viewer: Viewer, found: T | None,
+           where: Callable[[T], ColumnElement[bool]], rule: ColumnElement[bool], what: str) -> T:
+    """`found` when it exists and the viewer may see it; otherwise NotFound, the same answer
+    as for a thing that does not exist (so ids cannot be probed)."""
+    if found is None or not (viewer.is_centre or _seen(session, where(found), rule)):
+        raise NotFound(f"{what} does not exist")
+    return found
+
+
 def case(session: Session, viewer: Viewer, case_id: int) -> Case:
     """The case (a merged case's id resolves to its survivor), if the viewer may see it."""
-    found = cases_store.resolve(session, case_id)
-    if found is None or not (viewer.is_centre or _seen(
-            session, Case.id == found.id, visible_cases(viewer))):
-        raise NotFound(f"case {case_id} does not exist")
-    return found
+    return _known(session, viewer, cases_store.resolve(session, case_id),
+                  lambda c: Case.id == c.id, visible_cases(viewer), f"case {case_id}")
 
 
 def cluster(session: Session, viewer: Viewer, cluster_id: int) -> MediaCluster:
     """The cluster (a merged cluster's id resolves to its survivor), if the viewer may see it."""
-    found = clusters_store.resolve(session, cluster_id)
-    if found is None or not (viewer.is_centre or _seen(
-            session, MediaCluster.id == found.id, visible_clusters(viewer))):
-        raise NotFound(f"cluster {cluster_id} does not exist")
-    return found
+    return _known(session, viewer, clusters_store.resolve(session, cluster_id),
+                  lambda c: MediaCluster.id == c.id, visible_clusters(viewer),
+                  f"cluster {cluster_id}")
 
 
 def report(session: Session, viewer: Viewer, report_id: int) -> Report:
-    found = session.get(Report, report_id)
-    if found is None or not (viewer.is_centre or _seen(
-            session, Report.id == found.id, visible_reports(viewer))):
-        raise NotFound(f"report {report_id} does not exist")
-    return found
+    return _known(session, viewer, session.get(Report, report_id),
+                  lambda r: Report.id == r.id, visible_reports(viewer), f"report {report_id}")
 
 
 def file(session: Session, viewer: Viewer, file_id: str) -> ReportFile:
-    found = session.get(ReportFile, file_id)
-    if found is None or not (viewer.is_centre or _seen(
-            session, Report.id == found.report_id, visible_reports(viewer))):
-        raise NotFound(f"file {file_id} does not exist")
-    return found
+    return _known(session, viewer, session.get(ReportFile, file_id),
+                  lambda f: Report.id == f.report_id, visible_reports(viewer),
+                  f"file {file_id}")
 
 
 def own_agency(session: Session, viewer: Viewer) -> Agency:

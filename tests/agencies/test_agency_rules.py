@@ -7,15 +7,9 @@ import datetime as dt
 
 import pytest
 
+from registry_support import REGISTRY, T0
 from tipline.agencies import rules
 from tipline.agencies.rules import AgencyEntry, RegistryError, Retention
-
-T0 = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
-EUROPOL = AgencyEntry("EUROPOL", "relay", (), "direct", None, "webhook",
-                      "https://relay.example.org/hook")
-SE = AgencyEntry("SE-NOA", "se", ("SE",), "europol", "EUROPOL", "pull")
-DE = AgencyEntry("DE-BKA", "de", ("DE",), "direct", None, "pull")
-REGISTRY = {a.code: a for a in (EUROPOL, SE, DE)}
 
 
 def test_registry_refuses_bad_entries_with_clear_errors() -> None:

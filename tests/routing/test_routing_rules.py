@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tipline.agencies.rules import AgencyEntry, Retention
+from registry_support import REGISTRY, T0
+from tipline.agencies.rules import Retention
 from tipline.routing import geo, rules
 from tipline.routing.rules import Evidence
-
-T0 = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
-EUROPOL = AgencyEntry("EUROPOL", "relay", (), "direct", None, "webhook",
-                      "https://relay.example.org/hook")
-SE = AgencyEntry("SE-NOA", "se", ("SE",), "europol", "EUROPOL", "pull")
-DE = AgencyEntry("DE-BKA", "de", ("DE",), "direct", None, "pull")
-REGISTRY = {a.code: a for a in (EUROPOL, SE, DE)}
 
 
 def known(country: str) -> Retention:
