@@ -3,16 +3,25 @@ page, screenshots under test-output/screenshots/, and the accessibility check (a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from linking_support import bank_image, case_of, login, run, submit
 from tipline.agencies.models import Agency
 from tipline.audit.service import Actor
+from tipline.cases.models import Case
+from tipline.db import utcnow
+from tipline.pipeline.models import PipelineJob
+from tipline.routing.models import Route
 from tipline.state import AppState
+from tipline.synthetic.images import generate, to_jpeg
 from tipline.users.schemas import UserCreate
 from tipline.users.service import create_user
 
@@ -93,3 +102,53 @@ def axe_check(page: Page) -> None:
 def expect_login_page(page: Page) -> None:
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     assert "/login" in page.url
+
+
+@dataclass(frozen=True)
+class CaseWorld:
+    """Two cases from the real pipeline, each routed to its own agency (AG-A, AG-B)."""
+
+    case_a: int
+    case_b: int
+    report_a: int
+    report_b: int
+
+
+def _processed(state: AppState, report_ids: tuple[int, ...], ceiling: float = 120) -> None:
+    """Run the pipeline until the reports went through every stage (a live server's pipeline
+    may hold a report meanwhile, so wait on progress up to a generous ceiling)."""
+    end = time.monotonic() + ceiling
+    while True:
+        run(state)
+        with state.db.sessions() as session:
+            done = session.scalar(select(func.count()).select_from(PipelineJob).where(
+                PipelineJob.report_id.in_(report_ids), PipelineJob.status == "done"))
+        if done == len(report_ids):
+            return
+        assert time.monotonic() < end, f"reports {report_ids} were not processed"
+        time.sleep(0.05)
+
+
+def _route(state: AppState, case_id: int, agency_id: int, country: str) -> None:
+    """A route as routing writes it, and the case's deadline (routing owns it)."""
+    deadline = utcnow() + dt.timedelta(hours=30)
+    with state.db.transaction() as session:
+        session.add(Route(case_id=case_id, agency_id=agency_id, channel_chain=["direct"],
+                          reasons=[{"kind": "ip", "country": country}], deadline=deadline))
+        session.execute(update(Case).where(Case.id == case_id).values(deadline=deadline))
+
+
+def case_world(state: AppState) -> CaseWorld:
+    reporter = login(state)
+    known, other = generate(71, size=(256, 192)), generate(72, size=(256, 192))
+    bank_image(state, "known", "positive", to_jpeg(known))
+    report_a = submit(state, reporter, {"a-known.jpg": to_jpeg(known),
+                                        "a-own.jpg": to_jpeg(other)}, account="alice")
+    report_b = submit(state, reporter, {"b-own.jpg": to_jpeg(generate(73, size=(256, 192)))},
+                      account="bob")
+    _processed(state, (report_a, report_b))
+    cases = case_of(state)
+    assert cases[report_a] != cases[report_b]
+    _route(state, cases[report_a], ensure_agency(state, "AG-A"), "DE")
+    _route(state, cases[report_b], ensure_agency(state, "AG-B"), "FR")
+    return CaseWorld(cases[report_a], cases[report_b], report_a, report_b)

@@ -28,10 +28,12 @@ PAGE_HEADERS = {
 }
 
 
-def time_left(deadline: datetime | None, now: datetime | None = None) -> str:
-    """A deadline as time left ("3 d 4 h", "5 h 10 min", "overdue by 2 h")."""
-    if deadline is None:
+def time_left(deadline: datetime | str | None, now: datetime | None = None) -> str:
+    """A deadline (a datetime or ISO text) as time left ("3 d 4 h", "overdue by 2 h")."""
+    if not deadline:
         return "none"
+    if isinstance(deadline, str):
+        deadline = datetime.fromisoformat(deadline)
     if deadline.tzinfo is None:
         deadline = deadline.replace(tzinfo=UTC)
     seconds = int((deadline - (now or datetime.now(UTC))).total_seconds())
