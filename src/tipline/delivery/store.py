@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from tipline.agencies.models import Agency
@@ -118,3 +118,11 @@ def queued(session: Session, agency_ids: Sequence[int]) -> dict[str, int]:
             Delivery.agency_id.in_(list(agency_ids)), Delivery.acknowledged_at.is_(None),
             Delivery.status != "superseded")
         .group_by(Delivery.status))}
+
+
+def of_case(session: Session, case_id: int, only: ColumnElement[bool]
+            ) -> list[tuple[Delivery, str]]:
+    """The deliveries of a case (those `only` allows) with their agency's code, newest first."""
+    return [(d, code) for d, code in session.execute(
+        select(Delivery, Agency.code).join(Agency, Agency.id == Delivery.agency_id)
+        .where(Delivery.case_id == case_id, only).order_by(Delivery.id.desc()))]

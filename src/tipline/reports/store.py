@@ -124,3 +124,9 @@ def referenced_evidence(session: Session, addresses: Sequence[str]) -> set[str]:
     """Which evidence addresses (SHA-256) some report's file points to."""
     stmt = select(ReportFile.sha256).where(ReportFile.sha256.in_(addresses)).distinct()
     return set(session.scalars(stmt))
+
+
+def raw_documents(session: Session, report_id: int) -> list[RawDocument]:
+    """The documents of a report exactly as received (the report, then each fileDetails)."""
+    return list(session.scalars(select(RawDocument).where(RawDocument.report_id == report_id)
+                                .order_by(RawDocument.id)))

@@ -10,19 +10,26 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tipline.audit.service import Actor
+from tipline import access
+from tipline.audit.service import Actor, record
+from tipline.cases.models import CaseReport
+from tipline.db import Database
 from tipline.evidence.service import EvidenceTooLarge, StoredEvidence, store_upload
 from tipline.pipeline import store as pipeline_store
+from tipline.reporters.models import Reporter
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import errors, service, store
+from tipline.reports.models import Report, ReportFile
 from tipline.reports.quality import Quality
 from tipline.reports.schemas import PipelineOut, ReportStatusOut
 from tipline.reports.service import Document
 from tipline.reports.views import report_status
 from tipline.state import AppState
+from tipline.users.service import StaffUser
 
 
 @dataclass(frozen=True)
@@ -116,3 +123,30 @@ def retract(state: AppState, reporter: AuthenticatedReporter, report_id: int,
             actor: Actor) -> None:
     with state.db.core_transaction() as conn:
         service.retract(conn, reporter.id, report_id, actor)
+
+
+@dataclass(frozen=True)
+class StaffReport:
+    """A report as the centre's staff read it: everything the reporter sent."""
+
+    report: Report
+    reporter: str
+    status: ReportStatusOut  # quality findings and where it stands in the pipeline
+    files: list[ReportFile]  # with each file's decoding error, if any
+    documents: list[tuple[str, str, str]]  # (kind, content type, text) exactly as received
+    case_id: int | None
+
+
+def staff_report(db: Database, user: StaffUser, actor: Actor, report_id: int) -> StaffReport:
+    """A report the user may see (404 otherwise), with its documents as received; the view
+    is audited."""
+    with db.transaction() as session:
+        report = access.report(session, access.staff_viewer(session, user), report_id)
+        reporter = session.get(Reporter, report.reporter_id)
+        documents = [(raw.kind, raw.content_type, raw.body.decode("utf-8", "replace"))
+                     for raw in store.raw_documents(session, report.id)]
+        record(session, actor, "report.view", "report", report.id)
+        return StaffReport(report, reporter.name if reporter else "", report_status(
+            session, report, _pipeline(session, report.id)), store.files_of(session, report.id),
+            documents, session.scalar(select(CaseReport.case_id).where(
+                CaseReport.report_id == report.id)))

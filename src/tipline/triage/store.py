@@ -1,11 +1,32 @@
+"""Queries of triage: priorities, the worklist and its pages."""
+
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
+from tipline.agencies.models import Agency
 from tipline.cases.models import Case, CasePriority, CaseReport
+from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.db import UTCDateTime
+from tipline.routing.models import Route
+from tipline.triage.worklist import NO_DEADLINE, NO_LEVEL, Cursor, WorklistFilter
 
 
 def latest_priority(session: Session, case_id: int) -> CasePriority | None:
@@ -43,3 +64,73 @@ def worklist(session: Session, level: str | None = None, limit: int = 100,
     if level:
         stmt = stmt.where(Case.priority_level == level)
     return [WorklistRow(c, int(n)) for c, n in session.execute(stmt)]
+
+
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
+
+
+# --- the worklist page: filters, keyset pages, counts per level -------------------------------
+
+def _sort_columns() -> tuple[Any, ...]:
+    return (func.coalesce(Case.priority_level, NO_LEVEL),
+            func.coalesce(Case.deadline, NO_DEADLINE),
+            -func.coalesce(Case.priority_score, 0), Case.id)
+
+
+def _filtered(stmt: SelectT, f: WorklistFilter, only: ColumnElement[bool],
+              now: dt.datetime, with_level: bool = True) -> SelectT:
+    stmt = stmt.where(Case.status == f.status, only)
+    if with_level and f.level:
+        stmt = stmt.where(Case.priority_level == f.level)
+    if f.within_hours is not None:
+        stmt = stmt.where(Case.deadline <= now + dt.timedelta(hours=f.within_hours))
+    if f.agency:
+        stmt = stmt.where(Case.id.in_(
+            select(Route.case_id).join(Agency, Agency.id == Route.agency_id)
+            .where(Agency.code == f.agency, Route.status == "active")))
+    if f.country:
+        # Route reasons are JSON records such as {"kind": "ip", "country": "DE"}.
+        stmt = stmt.where(Case.id.in_(
+            select(Route.case_id).where(Route.status == "active",
+                                        cast(Route.reasons, Text).like(
+                                            f'%"country": "{f.country}"%'))))
+    if f.new_material:
+        stmt = stmt.where(exists(
+            select(CaseReport.report_id)
+            .join(ClusterMember, ClusterMember.report_id == CaseReport.report_id)
+            .join(MediaCluster, MediaCluster.id == ClusterMember.cluster_id)
+            .where(CaseReport.case_id == Case.id, MediaCluster.known.is_(False))))
+    return stmt
+
+
+def worklist_page(session: Session, f: WorklistFilter, only: ColumnElement[bool],
+                  after: Cursor | None, limit: int, now: dt.datetime) -> list[Case]:
+    """One page of cases in worklist order, starting after `after` (keyset)."""
+    stmt = _filtered(select(Case), f, only, now).order_by(*_sort_columns()).limit(limit)
+    if after is not None:
+        stmt = stmt.where(tuple_(*_sort_columns()) > tuple_(
+            literal(after.level), literal(after.deadline, UTCDateTime()),
+            literal(after.neg_score), literal(after.case_id)))
+    return list(session.scalars(stmt))
+
+
+def report_counts(session: Session, case_ids: list[int]) -> dict[int, int]:
+    if not case_ids:
+        return {}
+    return {case_id: int(n) for case_id, n in session.execute(
+        select(CaseReport.case_id, func.count()).where(CaseReport.case_id.in_(case_ids))
+        .group_by(CaseReport.case_id))}
+
+
+def level_counts(session: Session, f: WorklistFilter, only: ColumnElement[bool],
+                 now: dt.datetime) -> dict[str, int]:
+    """Cases per level under every filter but the level (one grouped query)."""
+    level = func.coalesce(Case.priority_level, NO_LEVEL)
+    stmt = _filtered(select(level, func.count()), f, only, now, with_level=False)
+    return {str(lv): int(n) for lv, n in session.execute(stmt.group_by(level))}
+
+
+def priorities_of(session: Session, case_id: int) -> list[CasePriority]:
+    """Every priority the case had, newest first."""
+    return list(session.scalars(select(CasePriority).where(CasePriority.case_id == case_id)
+                                .order_by(CasePriority.id.desc())))

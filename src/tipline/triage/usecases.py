@@ -3,9 +3,12 @@ may see."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tipline import access
-from tipline.db import Database
+from tipline.db import Database, utcnow
 from tipline.triage import store
+from tipline.triage.worklist import Cursor, WorklistFilter, sort_key
 from tipline.users.service import StaffUser
 
 
@@ -15,3 +18,31 @@ def worklist(db: Database, user: StaffUser, level: str | None,
         viewer = access.staff_viewer(session, user)
         access.check_worklist(viewer)
         return store.worklist(session, level, limit, access.visible_cases(viewer))
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[store.WorklistRow]
+    counts: dict[str, int]  # cases per level under the other filters ("P9": not triaged)
+    next_cursor: str | None  # where the next page starts; None on the last page
+
+
+def worklist_page(db: Database, user: StaffUser, filters: WorklistFilter,
+                  after: str | None, limit: int) -> WorklistPage:
+    """One page of the worklist (keyset: it starts after the cursor `after`) and the counts
+    per level; an agency user sees only the cases routed to its agency."""
+    cursor = Cursor.decode(after) if after else None
+    now = utcnow()
+    with db.sessions() as session:
+        viewer = access.staff_viewer(session, user)
+        access.check_worklist(viewer)
+        only = access.visible_cases(viewer)
+        cases = store.worklist_page(session, filters, only, cursor, limit + 1, now)
+        more, cases = len(cases) > limit, cases[:limit]
+        reports = store.report_counts(session, [c.id for c in cases])
+        counts = store.level_counts(session, filters, only, now)
+    last = cases[-1] if cases and more else None
+    next_cursor = (sort_key(last.priority_level, last.deadline, last.priority_score,
+                            last.id).encode() if last else None)
+    return WorklistPage([store.WorklistRow(c, reports.get(c.id, 0)) for c in cases], counts,
+                        next_cursor)
