@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from agency_server import AgencyServer
 from delivery_support import (
     SECRET,
     add_agency,
@@ -20,6 +19,7 @@ from delivery_support import (
 )
 from sqlalchemy import select
 
+from agency_server import AgencyServer
 from tipline.alerts.models import Alert
 from tipline.delivery.rules import idempotency_key
 from tipline.state import AppState
