@@ -136,14 +136,15 @@ def _separate(session: Session, case: Case, groups: list[set[int]], reason: str,
 
 
 def _cut(session: Session, case_id: int, group: set[int]) -> list[dict[str, Any]]:
-    """Remove every link between `group` and the rest of the case; return them (from, to,
-    keys) for the history."""
+    """Remove every link between `group` and the rest of the case; return them (the report
+    linked `from`, the report it was linked `to`, the keys) for the history."""
     removed = []
     for row in store.links_of(session, case_id):
         inside = row.report_id in group
         for link in row.linked_by:
             if (link["report_id"] in group) != inside:
-                removed.append({"report_id": row.report_id, **link})
+                removed.append({"from": row.report_id, "to": link["report_id"],
+                                "keys": link["keys"]})
         kept = [link for link in row.linked_by if (link["report_id"] in group) == inside]
         if len(kept) != len(row.linked_by):
             row.linked_by = kept
