@@ -11,6 +11,7 @@ import typer
 from tipline.cli import app
 from tipline.pipeline.stages import build_stages
 from tipline.settings import Settings
+from tipline.web.app import PAGE_ROUTERS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -59,3 +60,11 @@ def test_readme_opens_with_the_two_commands() -> None:
     readme = (DOCS.parent / "README.md").read_text()
     head = readme[:1500]
     assert "make demo" in head and "make test" in head
+
+
+def test_every_page_is_documented() -> None:
+    text = (DOCS / "web.md").read_text()
+    paths = {route.path for router in PAGE_ROUTERS for route in router.routes}
+    assert "/worklist" in paths and "/login" in paths
+    for path in sorted(paths | {"/docs"}):
+        assert f"| `{path}` |" in text, f"page {path} is not in docs/web.md"

@@ -23,6 +23,7 @@ from tipline.routing import api as routing_api
 from tipline.settings import Settings
 from tipline.state import AppState, build_state, start, stop
 from tipline.triage import api as triage_api
+from tipline.web import app as web
 from tipline.web_errors import install_error_handlers
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         stop(state)
 
     app = FastAPI(title="tipline", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # the web package serves /docs offline
                   description="Reporting centre for child sexual exploitation and abuse "
                               "imagery reports.")
     app.state.tipline = state
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(routing_api.router)
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
+    web.install(app, state)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

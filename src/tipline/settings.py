@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     routing_dns_timeout_seconds: float = Field(
         2.0, gt=0, description="Time limit for one DNS lookup of a reported URL's host."
     )
+    session_minutes: float = Field(
+        30.0, gt=0, description="A page session (web UI login) ends after this many minutes "
+        "without a page request.",
+    )
 
     @field_validator("evidence_key")
     @classmethod

@@ -3,7 +3,9 @@
 Use cases raise domain errors (`tipline.errors`); handlers never catch them one by one. Each
 error is answered here: an XML `reportResponse` under `/ispws` (a `reportDoneResponse` for
 `/ispws/finish`, which clients read that way), JSON `{"error": {"code", "type", "message"}}`
-elsewhere. A new dialect (HTML pages) is one more entry in `DIALECTS`.
+under `/api`, and HTML pages everywhere else (the web UI): a 404 page that never names what
+was asked for, a 403 page, a 400 page, and a redirect to the login page for a page request
+without a session.
 """
 
 from __future__ import annotations
@@ -11,16 +13,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tipline.errors import DomainError
 from tipline.http import AuthenticationRequired, BodyTooLarge
 from tipline.ncmec.responses import done_response, report_response
 from tipline.ncmec.schema import SchemaError
+from tipline.web.templates import render
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +63,40 @@ def _json_dialect(_request: Request, failure: Failure, headers: dict[str, str]) 
                         status_code=failure.status, headers=headers)
 
 
-# (matches the path, dialect), first match wins; JSON is the default.
+PAGE_TITLES = {400: "This request cannot be done", 401: "Please log in",
+               403: "You may not do this", 404: "Not found", 405: "Not allowed here",
+               409: "This cannot be done now", 413: "Too large"}
+# A page never says whether a thing it will not show exists.
+NOT_FOUND_TEXT = "There is nothing here, or you may not see it."
+SERVER_ERROR_TEXT = "Something went wrong on our side; nothing was changed by this request."
+
+
+def _html_dialect(request: Request, failure: Failure, headers: dict[str, str]) -> Response:
+    if failure.status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = "/login?" + urlencode({"next": target})
+        if request.headers.get("HX-Request"):  # htmx follows this header, not a redirect
+            return Response(status_code=204, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
+    message = {404: NOT_FOUND_TEXT, 500: SERVER_ERROR_TEXT}.get(failure.status,
+                                                                 failure.message)
+    title = PAGE_TITLES.get(failure.status, "Error")
+    return render(request, "error.html", {"title": title, "message": message,
+                                          "status": failure.status}, status=failure.status)
+
+
+API_PREFIXES = ("/api", "/ispws", "/healthz", "/openapi.json")
+
+
+def is_api(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES)
+
+
+# (matches the path, dialect), first match wins; HTML pages are the default.
 DIALECTS: list[tuple[Callable[[str], bool], Dialect]] = [
     (lambda path: path.rstrip("/") == "/ispws/finish", _finish_dialect),
     (lambda path: path.startswith("/ispws"), _ispws_dialect),
+    (is_api, _json_dialect),
 ]
 
 
@@ -70,7 +104,7 @@ def answer(request: Request, failure: Failure) -> Response:
     """One error, in the dialect of the API that was called."""
     headers = {"WWW-Authenticate": 'Basic realm="tipline"'} if failure.status == 401 else {}
     path = request.url.path
-    dialect = next((d for matches, d in DIALECTS if matches(path)), _json_dialect)
+    dialect = next((d for matches, d in DIALECTS if matches(path)), _html_dialect)
     return dialect(request, failure, headers)
 
 

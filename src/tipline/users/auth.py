@@ -25,11 +25,12 @@ from tipline.state import AppState
 from tipline.users.service import StaffCredentialCache, StaffUser
 from tipline.users.usecases import login
 
-__all__ = ["StaffUser", "current_user", "require_role", "staff_actor"]
+__all__ = ["StaffUser", "current_user", "require_role", "staff_actor", "staff_cache"]
 
 _cache_lock = threading.Lock()
 
-def _staff_cache(request: Request) -> StaffCredentialCache:
+
+def staff_cache(request: Request) -> StaffCredentialCache:
     # Kept on the FastAPI app (one per process and app), created on first use so the shared
     # AppState does not have to know about staff users.
     app_state = request.app.state
@@ -48,7 +49,7 @@ async def current_user(request: Request) -> StaffUser:
     credentials = basic_credentials(request)
     if credentials is None:
         raise AuthenticationRequired("send HTTP basic credentials of a staff user")
-    cache = _staff_cache(request)
+    cache = staff_cache(request)
     cached = cache.get(*credentials)
     if cached:
         return cached

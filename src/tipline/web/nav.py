@@ -1,0 +1,34 @@
+"""The navigation (by role) and each role's home page: a helper adding a page adds its line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tipline.access import CENTRE_ROLES
+
+STAFF_ROLES = (*CENTRE_ROLES, "agency")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    roles: tuple[str, ...]  # who sees the link (the page itself checks access again)
+
+
+NAV: list[NavItem] = [
+    NavItem("Worklist", "/worklist", STAFF_ROLES),
+    NavItem("API docs", "/docs", STAFF_ROLES),
+]
+
+# Where `/` sends a logged-in user.
+HOME: dict[str, str] = {role: "/worklist" for role in STAFF_ROLES}
+DEFAULT_HOME = "/worklist"
+
+
+def items_for(role: str) -> list[NavItem]:
+    return [item for item in NAV if role in item.roles]
+
+
+def home_for(role: str) -> str:
+    return HOME.get(role, DEFAULT_HOME)
