@@ -19,14 +19,21 @@ from tipline import access
 from tipline.audit.service import Actor, record
 from tipline.cases import casework, relink, store
 from tipline.cases.models import Case, CaseReport
-from tipline.cases.rules import QUEUE_STATUSES, STATUSES, CaseworkError
+from tipline.cases.rules import (
+    CLOSING_REASONS,
+    QUEUE_STATUSES,
+    STATUSES,
+    TRANSITIONS,
+    CaseworkError,
+)
 from tipline.cases.service import case_view
 from tipline.db import Database, utcnow
 from tipline.errors import NotFound
 from tipline.triage import store as worklist_store
 from tipline.triage.service import RETRIAGE
+from tipline.users import store as users_store
 from tipline.users.models import User
-from tipline.users.service import StaffUser
+from tipline.users.service import StaffUser, staff_user
 from tipline.workqueue.items import enqueue
 
 
@@ -40,6 +47,25 @@ def view_case(db: Database, user: StaffUser, actor: Actor, case_id: int) -> dict
         assert view is not None  # access.case found it in this transaction
         record(session, actor, "case.view", "case", case.id)
         return view
+
+
+def casework_page(db: Database, user: StaffUser, actor: Actor, case_id: int
+                  ) -> dict[str, Any]:
+    """A case as `view_case` gives it, with what this user may do on it: the transitions its
+    status allows, the closing reasons, and (for a supervisor) whom it may be assigned to."""
+    with db.transaction() as session:
+        viewer = access.staff_viewer(session, user)
+        case = access.case(session, viewer, case_id)
+        view = case_view(session, case_id, access.visible_reports(viewer, CaseReport.report_id))
+        assert view is not None
+        record(session, actor, "case.view", "case", case.id)
+        supervises = access.is_supervisor(viewer)
+        assignees = [(u.id, u.username) for u in users_store.active_with_roles(
+            session, access.CENTRE_ROLES)] if supervises else []
+        return {"case": view, "may_work": viewer.is_centre, "may_supervise": supervises,
+                "mine": view["owner"] == user.username,
+                "transitions": sorted(TRANSITIONS[case.work_status]),
+                "closing_reasons": CLOSING_REASONS, "assignees": assignees}
 
 
 def _work_on(session: Session, user: StaffUser, case_id: int) -> tuple[access.Viewer, Case]:
@@ -163,6 +189,16 @@ def release_my_cases(db: Database, user: StaffUser, actor: Actor,
     """Release every case the user holds by a lease (on logout); assigned cases stay."""
     with db.transaction() as session:
         return casework.release_leases(session, user, actor, why)
+
+
+def release_cases_of(db: Database, user_id: int, actor: Actor, why: str = "logout"
+                     ) -> list[int]:
+    """`release_my_cases` for the user of a session that ends (a page logout)."""
+    with db.transaction() as session:
+        found = session.get(User, user_id)
+        if found is None:
+            return []
+        return casework.release_leases(session, staff_user(found), actor, why)
 
 
 def _retriage(session: Session, case_ids: list[int], why: str) -> None:
