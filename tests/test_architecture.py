@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 # Entry points may call any domain's use cases: they sit above every layer. Each is still a
-# thin module (parse, call one use case, answer).
+# thin module (parse, call one use case, answer). A domain with many use cases splits them
+# into `usecases.py` and `<topic>_usecases.py`.
 ENTRY_FILES = {"api.py", "web.py", "cli.py", "usecases.py", "auth.py"}
 
 
@@ -60,7 +61,9 @@ def package(module: str) -> str:
 
 
 def is_entry(module: str, known: dict[str, Path]) -> bool:
-    return known[module].name in ENTRY_FILES or package(module) in COMPOSITION
+    name = known[module].name
+    return (name in ENTRY_FILES or name.endswith("_usecases.py")
+            or package(module) in COMPOSITION)
 
 
 def graph() -> dict[str, set[str]]:

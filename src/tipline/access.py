@@ -13,6 +13,11 @@ organisation, resolved once per request by `staff_viewer`).
   (inside a cluster, only those members), and its own routes, deliveries, alerts, watches
   and forecast. It never streams evidence content (that is the centre's work).
 - A reporter sees only its own reports.
+- Casework (take, assign, release, status, notes, split, unlink, merge) is the centre's: an
+  agency user may see a case routed to it (403 when it tries to work it), any other case is
+  a 404 (`casework_case`). Assigning a case to someone, and releasing a case someone else
+  holds, are a supervisor's or an administrator's (`check_supervise`); only an active member
+  of the centre's staff may be given a case (`check_assignee`).
 
 Use cases put the `visible_*` predicates into their queries, so a list never holds what its
 reader may not see, and fetch single things through `case`, `cluster`, `report` and `file`.
@@ -40,6 +45,7 @@ from tipline.delivery.models import Delivery
 from tipline.errors import Forbidden, NotFound
 from tipline.reports.models import Report, ReportFile
 from tipline.routing.models import Route
+from tipline.users.models import User
 from tipline.users.rules import AUTHORITY_ROLES, CASE_ROLES
 from tipline.users.service import StaffUser
 
@@ -47,6 +53,7 @@ IdColumn = ColumnElement[Any] | InstrumentedAttribute[Any]  # a column holding i
 CENTRE_ROLES = CASE_ROLES  # the centre's own staff: they see everything the centre holds
 ADMIN_ROLES = ("admin",)
 T = TypeVar("T")
+SUPERVISOR_ROLES = AUTHORITY_ROLES  # assign cases, release another's, override
 
 
 @dataclass(frozen=True)
@@ -269,3 +276,36 @@ def check_centre(viewer: Viewer, what: str) -> None:
 def check_banks(viewer: Viewer) -> None:
     """Hash banks are managed by the centre's staff."""
     _needs(viewer, CENTRE_ROLES, "manage hash banks")
+
+
+def check_casework(viewer: Viewer) -> None:
+    """Working cases is the centre's: an agency user reads the cases routed to it but does
+    not take, assign, close, annotate, split or merge them."""
+    _needs(viewer, CENTRE_ROLES, "work cases (take, assign, release, status, notes, split, "
+           "unlink, merge)")
+
+
+def casework_case(session: Session, viewer: Viewer, case_id: int) -> Case:
+    """The case to work on: `NotFound` unless the viewer may see it, then `Forbidden` unless
+    it may work it."""
+    found = case(session, viewer, case_id)
+    check_casework(viewer)
+    return found
+
+
+def check_supervise(viewer: Viewer, what: str) -> None:
+    _needs(viewer, SUPERVISOR_ROLES, what)
+
+
+def is_supervisor(viewer: Viewer) -> bool:
+    return viewer.kind == "staff" and viewer.role in SUPERVISOR_ROLES
+
+
+def check_assignee(user: User | None, user_id: int) -> User:
+    """Only an active member of the centre's staff may be given a case."""
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    if not user.active or user.role not in CENTRE_ROLES:
+        raise Forbidden(f"user {user.username!r} ({user.role}) may not work cases; give it to "
+                        f"one of {', '.join(CENTRE_ROLES)}")
+    return user

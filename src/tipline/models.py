@@ -11,7 +11,14 @@ from tipline.banks.models import (
     Provenance,
     SignalVariant,
 )
-from tipline.cases.models import Case, CaseEvent, CasePriority, CaseReport
+from tipline.cases.models import (
+    Case,
+    CaseEvent,
+    CaseLinkDecision,
+    CaseNote,
+    CasePriority,
+    CaseReport,
+)
 from tipline.classification.models import LegalAuthority, MediaFact
 from tipline.clusters.models import ClusterEvent, ClusterMember, MediaCluster
 from tipline.db import Base
@@ -35,6 +42,8 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseLinkDecision",
+    "CaseNote",
     "CasePriority",
     "CaseReport",
     "ClusterEvent",

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         5, ge=1, description="An IP address used by more distinct accounts than this within "
         "the window is shared (carrier-grade NAT) and links nobody.",
     )
+    case_lease_minutes: float = Field(
+        30.0, gt=0, description="How long a case taken from the worklist stays its taker's "
+        "(renewed by every act of theirs on it) before `take next` may hand it to another.",
+    )
     triage_policy_path: Path | None = Field(
         None, description="Triage policy TOML file; empty means the shipped default policy."
     )

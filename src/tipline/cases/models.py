@@ -1,9 +1,12 @@
+"""Tables of the cases domain: cases, their reports, history and priorities, and casework
+(notes, and the linking decisions people made)."""
+
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.db import Base, BigId, UTCDateTime, utcnow
@@ -13,7 +16,17 @@ class Case(Base):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | merged | closed
+    # The case's life in the worklist: open | merged | closed (closed with `work_status`).
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    # Casework status (`cases.rules.STATUSES`): new, in_review, referred, waiting_for_outcome,
+    # closed; closing needs a `closing_reason` from `cases.rules.CLOSING_REASONS`.
+    work_status: Mapped[str] = mapped_column(String(30), default="new", server_default="new")
+    closing_reason: Mapped[str | None] = mapped_column(String(40))
+    # Who holds the case. A case taken from the queue is held until `lease_until` (renewed
+    # while its owner works it); one assigned by a supervisor has no lease and is held until
+    # released.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -23,6 +36,7 @@ class Case(Base):
     priority_level: Mapped[str | None] = mapped_column(String(10))  # P1 .. P4
     priority_score: Mapped[int | None] = mapped_column(Integer)
     priority_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    priority_label: Mapped[str | None] = mapped_column(String(200))  # justified by the reasons
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # nearest retention end
 
     __table_args__ = (Index("ix_cases_worklist", "status", "priority_score", "deadline"),)
@@ -40,7 +54,8 @@ class CaseReport(Base):
 
 
 class CaseEvent(Base):
-    """The history of a case: created, report added, merged, priority changed."""
+    """The history of a case: created, report added, merged, priority changed, and every act
+    of casework (who: `actor`; what changed: `detail`, with `from` and `to`)."""
 
     __tablename__ = "case_events"
 
@@ -49,6 +64,43 @@ class CaseEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(30))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actor: Mapped[str | None] = mapped_column(String(100))  # e.g. user:3; none: the pipeline
+
+
+class CaseNote(Base):
+    """A note on a case: append-only (no route edits or deletes one)."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author: Mapped[str] = mapped_column(String(100))  # the username when written
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CaseLinkDecision(Base):
+    """What a person decided about linking, which the linking stage obeys.
+
+    `apart`: the two cases (followed through later merges) are never merged by linking; a
+    split or an unlink records it. `merged`: a person merged the two by hand. A later hand
+    merge of cases kept apart revokes the `apart` decision (`revoked_at`, `revoked_by`)."""
+
+    __tablename__ = "case_link_decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # apart | merged
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    other_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    other_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    keys: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the link's keys undone
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class CasePriority(Base):
@@ -63,3 +115,4 @@ class CasePriority(Base):
     score: Mapped[int] = mapped_column(Integer)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     policy: Mapped[str] = mapped_column(String(100))  # policy name and version
+    label: Mapped[str | None] = mapped_column(String(200))

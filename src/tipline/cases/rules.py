@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tipline.errors import Invalid
+
 # Identifiers that name one person or device. Screen names are not unique, URLs are shared by
 # everyone who visits them; recipients and victims are left out so that two offenders who
 # target the same child are not merged into one case (they stay linkable by other keys).
@@ -107,3 +109,90 @@ def summarize(reports: list[ReportFacts]) -> dict[str, Any]:
 def seen_bounds(reports: list[ReportFacts]) -> tuple[dt.datetime | None, dt.datetime | None]:
     seen = [r.seen for r in reports]
     return (min(seen), max(seen)) if seen else (None, None)
+
+
+# --- casework: statuses, transitions, closing reasons, holding (pure) ------------------------
+
+STATUSES = ("new", "in_review", "referred", "waiting_for_outcome", "closed")
+# Where a case may go from each status. Closing needs a closing reason; leaving `closed`
+# (reopening) needs a reason in words.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"in_review", "referred", "closed"}),
+    "in_review": frozenset({"new", "referred", "waiting_for_outcome", "closed"}),
+    "referred": frozenset({"in_review", "waiting_for_outcome", "closed"}),
+    "waiting_for_outcome": frozenset({"in_review", "referred", "closed"}),
+    "closed": frozenset({"in_review"}),
+}
+CLOSING_REASONS: dict[str, str] = {
+    "referred_acknowledged": "referred and acknowledged by the agency",
+    "outcome_received": "outcome received from the agency",
+    "no_lead": "no lead / insufficient information",
+    "duplicate": "duplicate of another case",
+    "not_illegal": "not illegal",
+    "outside_mandate": "outside the centre's mandate",
+    "reported_in_error": "reported in error or retracted",
+}
+QUEUE_STATUSES = ("new", "in_review")  # what `take next` hands out unless asked otherwise
+MAX_NOTE_CHARS = 20_000
+
+
+class CaseworkError(Invalid):
+    """A casework request that breaks a rule of the domain (400)."""
+
+
+def check_transition(current: str, target: str, closing_reason: str | None,
+                     reason: str | None) -> None:
+    """Raise `CaseworkError` unless a case may go from `current` to `target` as asked."""
+    if target not in STATUSES:
+        raise CaseworkError(f"unknown status {target!r}: use one of {', '.join(STATUSES)}")
+    if target == current:
+        raise CaseworkError(f"the case is already {current}")
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current]))
+        raise CaseworkError(f"a {current} case cannot become {target}; it may become {allowed}")
+    if target == "closed" and closing_reason not in CLOSING_REASONS:
+        raise CaseworkError("closing needs a closing_reason, one of "
+                            + ", ".join(CLOSING_REASONS))
+    if target != "closed" and closing_reason is not None:
+        raise CaseworkError("a closing_reason is given only when closing")
+    if current == "closed" and not (reason or "").strip():
+        raise CaseworkError("reopening a closed case needs a reason")
+
+
+def check_note(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise CaseworkError("a note needs text")
+    if len(text) > MAX_NOTE_CHARS:
+        raise CaseworkError(f"a note holds at most {MAX_NOTE_CHARS} characters")
+    return text
+
+
+def held_by_other(owner_id: int | None, lease_until: dt.datetime | None, user_id: int,
+                  now: dt.datetime) -> bool:
+    """Whether someone else holds the case now: an owner with a live lease, or one assigned
+    (no lease: held until released). An expired lease holds nobody."""
+    if owner_id is None or owner_id == user_id:
+        return False
+    return lease_until is None or lease_until > now
+
+
+def components(reports: Iterable[int], links: Iterable[tuple[int, int]]) -> list[set[int]]:
+    """The groups of reports the links connect (links to reports outside are ignored),
+    the group holding the smallest report id first."""
+    members = set(reports)
+    parent = {r: r for r in members}
+
+    def root(r: int) -> int:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    for a, b in links:
+        if a in members and b in members:
+            parent[root(a)] = root(b)
+    groups: dict[int, set[int]] = {}
+    for r in members:
+        groups.setdefault(root(r), set()).add(r)
+    return sorted(groups.values(), key=min)

@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from tipline.cases import store
-from tipline.cases.models import Case, CaseEvent, CaseReport
+from tipline.cases.casework import work_view
+from tipline.cases.models import Case, CaseEvent, CaseLinkDecision, CaseReport
 from tipline.cases.rules import cluster_key, identifier_key, ip_links, seen_bounds, summarize
 from tipline.clusters.store import serialize
 from tipline.db import utcnow
@@ -47,7 +48,9 @@ def shared_keys(session: Session, report_id: int, policy: LinkPolicy) -> dict[in
 
 def link_report(session: Session, report_id: int, policy: LinkPolicy) -> Case:
     """Put the report in a case with every earlier report it shares a key with; when it
-    bridges several cases they merge into the oldest. Serialized across workers."""
+    bridges several cases they merge into the oldest, except cases a person kept apart
+    (`CaseLinkDecision`): the report joins the oldest and stays out of the others, and the
+    history says which decision held them apart. Serialized across workers."""
     serialize(session, LOCK)
     existing = store.case_of_report(session, report_id)
     if existing is not None:  # a retry is harmless
@@ -56,23 +59,64 @@ def link_report(session: Session, report_id: int, policy: LinkPolicy) -> Case:
     case_ids = store.cases_of(session, sorted(links))
     cases = {c.id: c for c in (store.resolve(session, cid) for cid in set(case_ids.values()))
              if c is not None}
+    held: list[dict[str, Any]] = []
     if cases:
         target = cases[min(cases)]
-        for other in sorted(set(cases) - {target.id}):
-            merge(session, cases[other], target, report_id)
+        joined, held = _join(session, cases, target, report_id)
     else:
-        target = Case(status="open", summary={})
-        session.add(target)
-        session.flush()
-        session.add(CaseEvent(case_id=target.id, kind="created", detail={"report_id": report_id}))
+        target, joined = new_case(session, {"report_id": report_id}), {}
+    joined_ids = {target.id, *joined}
     linked_by = [{"report_id": other, "keys": sorted(keys)} for other, keys in sorted(links.items())
-                 if other in case_ids]
+                 if other in case_ids and _holder(session, case_ids[other]) in joined_ids]
     session.add(CaseReport(report_id=report_id, case_id=target.id, linked_by=linked_by))
-    session.add(CaseEvent(case_id=target.id, kind="report_added",
-                          detail={"report_id": report_id, "linked_by": linked_by}))
+    detail: dict[str, Any] = {"report_id": report_id, "linked_by": linked_by}
+    if held:
+        detail["held_apart"] = held
+    session.add(CaseEvent(case_id=target.id, kind="report_added", detail=detail))
+    if target.status == "closed":  # new material on a closed case needs a person again
+        reopen_for(session, target, f"report {report_id} was linked to the closed case")
     session.flush()
     refresh(session, target)
     return target
+
+
+def _join(session: Session, cases: dict[int, Case], target: Case, report_id: int
+          ) -> tuple[dict[int, Case], list[dict[str, Any]]]:
+    """Merge into `target` every other case not kept apart from it (or from one merged
+    into it now); the rest are listed with the decisions that hold them apart."""
+    apart = store.apart_pairs(session, sorted(cases))
+    group, held = {target.id}, []
+    joined: dict[int, Case] = {}
+    for other in sorted(set(cases) - {target.id}):
+        blocking = sorted(d for member in group for d in apart.get(frozenset((other, member)),
+                                                                   []))
+        if blocking:
+            held.append({"case_id": other, "decisions": blocking})
+            continue
+        merge(session, cases[other], target, report_id)
+        group.add(other)
+        joined[other] = cases[other]
+    return joined, held
+
+
+def _holder(session: Session, case_id: int) -> int | None:
+    case = store.resolve(session, case_id)
+    return case.id if case else None
+
+
+def new_case(session: Session, detail: dict[str, Any], actor: str | None = None) -> Case:
+    case = Case(status="open", summary={})
+    session.add(case)
+    session.flush()
+    session.add(CaseEvent(case_id=case.id, kind="created", actor=actor, detail=detail))
+    return case
+
+
+def reopen_for(session: Session, case: Case, reason: str) -> None:
+    """The pipeline reopens a closed case (no person acted: no actor)."""
+    session.add(CaseEvent(case_id=case.id, kind="reopened", detail={
+        "from": case.work_status, "to": "in_review", "reason": reason}))
+    case.status, case.work_status, case.closing_reason = "open", "in_review", None
 
 
 def merge(session: Session, source: Case, target: Case, report_id: int) -> None:
@@ -109,11 +153,17 @@ def case_view(session: Session, case_id: int, reports: ColumnElement[bool] | Non
     clusters: dict[int, bool] = {}
     for f in facts:
         clusters.update(f.clusters)
+    work = work_view(session, case)
+    family = [case.id, *merged]
     return {
-        "id": case.id, "requested_id": case_id, "status": case.status,
+        "id": case.id, "requested_id": case_id, "status": case.work_status,
+        "lifecycle": case.status, "closing_reason": case.closing_reason,
+        "owner": work["owner"], "lease_until": work["lease_until"],
+        "assigned": work["assigned"],
         "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
         "first_seen": _iso(case.first_seen), "last_seen": _iso(case.last_seen),
-        "priority": {"level": case.priority_level, "score": case.priority_score,
+        "priority": {"level": case.priority_level, "label": case.priority_label,
+                     "score": case.priority_score,
                      "reasons": case.priority_reasons, "deadline": _iso(case.deadline)},
         "summary": case.summary, "merged_from": merged,
         "reports": [{"report_id": link.report_id, "incident_type": report.incident_type,
@@ -122,9 +172,19 @@ def case_view(session: Session, case_id: int, reports: ColumnElement[bool] | Non
                     for link, report in rows],
         "clusters": [{"cluster_id": cid, "known": known} for cid, known in sorted(
             clusters.items())],
-        "history": [{"case_id": e.case_id, "at": _iso(e.at), "kind": e.kind, "detail": e.detail}
-                    for e in store.events(session, [case.id, *merged])],
+        "history": [{"case_id": e.case_id, "at": _iso(e.at), "kind": e.kind, "actor": e.actor,
+                     "detail": e.detail} for e in store.events(session, family)],
+        "notes": [{"id": n.id, "author": n.author, "at": _iso(n.at), "text": n.text}
+                  for n in store.notes(session, family)],
+        "decisions": decisions_view(store.decisions_about(session, family)),
     }
+
+
+def decisions_view(rows: list[CaseLinkDecision]) -> list[dict[str, Any]]:
+    return [{"id": d.id, "kind": d.kind, "case_id": d.case_id, "other_case_id": d.other_case_id,
+             "report_id": d.report_id, "other_report_id": d.other_report_id, "keys": d.keys,
+             "reason": d.reason, "decided_by": d.decided_by, "at": _iso(d.at),
+             "revoked_at": _iso(d.revoked_at)} for d in rows]
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, select, true, tuple_, update
 from sqlalchemy.orm import Session
 
-from tipline.cases.models import Case, CaseEvent, CaseReport
+from tipline.cases.models import Case, CaseEvent, CaseLinkDecision, CaseNote, CaseReport
 from tipline.cases.rules import LINK_KINDS, LINK_ROLES, IpUse, ReportFacts
 from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.clusters.rules import seen_at
@@ -192,3 +192,63 @@ def merged_from(session: Session, case_id: int) -> list[int]:
         found += rows
         frontier = rows
     return found
+
+
+# --- casework ---------------------------------------------------------------------------------
+
+def lock(session: Session, case_id: int) -> Case | None:
+    """The case row, locked until the transaction ends (PostgreSQL: `FOR UPDATE`; SQLite
+    transactions already exclude other writers), re-read so a waiter sees the winner's write."""
+    return session.scalar(select(Case).where(Case.id == case_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def leased_by(session: Session, user_id: int) -> list[Case]:
+    return list(session.scalars(select(Case).where(
+        Case.owner_id == user_id, Case.lease_until.is_not(None)).order_by(Case.id)))
+
+
+def notes(session: Session, case_ids: Sequence[int]) -> list[CaseNote]:
+    return list(session.scalars(select(CaseNote).where(CaseNote.case_id.in_(list(case_ids)))
+                                .order_by(CaseNote.id)))
+
+
+def family(session: Session, case_id: int) -> list[int]:
+    """The case and every case merged into it."""
+    return [case_id, *merged_from(session, case_id)]
+
+
+def apart_decisions(session: Session, case_ids: Sequence[int]) -> list[CaseLinkDecision]:
+    """Decisions in force that keep one of these cases apart from another."""
+    ids = list(case_ids)
+    return list(session.scalars(select(CaseLinkDecision).where(
+        CaseLinkDecision.kind == "apart", CaseLinkDecision.revoked_at.is_(None),
+        CaseLinkDecision.case_id.in_(ids) | CaseLinkDecision.other_case_id.in_(ids))
+        .order_by(CaseLinkDecision.id)))
+
+
+def links_of(session: Session, case_id: int) -> list[CaseReport]:
+    return list(session.scalars(select(CaseReport).where(CaseReport.case_id == case_id)
+                                .order_by(CaseReport.report_id)))
+
+
+def apart_pairs(session: Session, case_ids: Sequence[int]) -> dict[frozenset[int], list[int]]:
+    """The pairs of these cases a person kept apart, with the ids of the decisions. A
+    decision about a case merged since counts for the case that holds its reports now."""
+    holder: dict[int, int] = {}
+    for case_id in case_ids:
+        for member in family(session, case_id):
+            holder[member] = case_id
+    pairs: dict[frozenset[int], list[int]] = defaultdict(list)
+    for decision in apart_decisions(session, list(holder)):
+        a, b = holder.get(decision.case_id), holder.get(decision.other_case_id)
+        if a is not None and b is not None and a != b:
+            pairs[frozenset((a, b))].append(decision.id)
+    return dict(pairs)
+
+
+def decisions_about(session: Session, case_ids: Sequence[int]) -> list[CaseLinkDecision]:
+    ids = list(case_ids)
+    return list(session.scalars(select(CaseLinkDecision).where(
+        CaseLinkDecision.case_id.in_(ids) | CaseLinkDecision.other_case_id.in_(ids))
+        .order_by(CaseLinkDecision.id)))

@@ -233,7 +233,7 @@ def _when(moment: dt.datetime | None, now: dt.datetime) -> str:
 
 
 def worklist(console: Console, rows: list[CaseRow], run_reports: set[int],
-             labels: dict[str, str], shown: int = 8) -> None:
+             shown: int = 8) -> None:
     mine = [r for r in rows if r.report_ids & run_reports]
     earlier = len(rows) - len(mine)
     became = _n(len(mine), "open case")
@@ -247,7 +247,7 @@ def worklist(console: Console, rows: list[CaseRow], run_reports: set[int],
     for row in rows[:shown]:
         level = row.level or "-"
         console.print(f"\n [bold]case {row.case_id}[/]  [bold red]{level}[/] "
-                      f"{escape(labels.get(level, ''))}  score {row.score}  "
+                      f"{escape(row.label or '')}  score {row.score}  "
                       f"IP data deadline {_when(row.deadline, now)}", highlight=False)
         console.print(f"   {_n(row.reports, 'report')}, {_n(row.accounts, 'account')}, "
                       f"{_n(row.clusters, 'media cluster')}: {row.known} known material, "

@@ -81,6 +81,7 @@ class Reason:
 class CaseRow:
     case_id: int
     level: str | None
+    label: str | None
     score: int | None
     reasons: tuple[Reason, ...]
     deadline: dt.datetime | None
@@ -103,7 +104,7 @@ def _case_row(item: dict[str, Any], case: dict[str, Any]) -> CaseRow:
     summary = case.get("summary") or {}
     reasons = tuple(Reason(int(r.get("points", 0)), str(r.get("reason", "")),
                            r.get("min_level")) for r in item["reasons"])
-    return CaseRow(item["case_id"], item["level"], item["score"], reasons,
+    return CaseRow(item["case_id"], item["level"], item.get("label"), item["score"], reasons,
                    _time(item["deadline"]), item["reports"], len(summary.get("accounts", [])),
                    int(summary.get("media_clusters", 0)), int(summary.get("known_clusters", 0)),
                    int(summary.get("new_clusters", 0)),

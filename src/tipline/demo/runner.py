@@ -39,7 +39,6 @@ from tipline.reporters.schemas import ReporterCreate
 from tipline.reporters.service import create_reporter
 from tipline.reporters.store import by_username
 from tipline.settings import Settings
-from tipline.triage.policy import current_policy
 
 DEMO = Actor("demo")
 T = TypeVar("T")
@@ -213,7 +212,7 @@ def _serve(settings: Settings, port: int, specs: list[ReportSpec], plan: BankPla
         summary.matches = results.match_outcomes(db, specs, sender.report_ids, plan)
         display.matches(console, summary.matches)
         mine = set(sender.report_ids.values())
-        _worklist(settings, staff, mine, summary, console)
+        _worklist(staff, mine, summary, console)
         _deliver(db, staff, desks, since, mine, summary, console)
         display.summary(console, summary)
         display.closing(console, server.url, str(server.log_path), keep_running)
@@ -239,12 +238,12 @@ def _stream(sender: Sender, specs: list[ReportSpec], console: Console) -> displa
     return summary
 
 
-def _worklist(settings: Settings, staff: httpx.Client, mine: set[int],
+def _worklist(staff: httpx.Client, mine: set[int],
               summary: display.Summary, console: Console) -> None:
     console.rule(f"Worklist (as {STAFF.username})")
     summary.cases = results.worklist(staff)
-    labels = {lv.name: lv.label for lv in current_policy(settings.triage_policy_path).levels}
-    display.worklist(console, summary.cases, mine, labels)
+    # Each case's label is the one triage justified (a level's claim only with its signal).
+    display.worklist(console, summary.cases, mine)
 
 
 def _deliver(db: Database, staff: httpx.Client, desks: dict[str, AgencyDesk],

@@ -18,7 +18,8 @@ readers = require_role(*CASE_ROLES, "agency")  # an agency sees its own cases (t
 
 def items(rows: list[store.WorklistRow]) -> list[WorklistItem]:
     return [WorklistItem(case_id=r.case.id, level=r.case.priority_level,
-                         score=r.case.priority_score, reasons=list(r.case.priority_reasons or []),
+                         label=r.case.priority_label, score=r.case.priority_score,
+                         reasons=list(r.case.priority_reasons or []),
                          deadline=r.case.deadline, reports=r.reports, last_seen=r.case.last_seen)
             for r in rows]
 

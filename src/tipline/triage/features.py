@@ -23,6 +23,11 @@ from tipline.reports.normalize import as_list
 from tipline.routing.models import Route
 from tipline.triage.rules import CaseFeatures
 
+# Incident types in which the child is, or was, in touch with the suspect: with a victim
+# described, a child is reachable by the offender now.
+CONTACT_INCIDENTS = frozenset({"Online Enticement of Children for Sexual Acts",
+                               "Child Sexual Molestation", "Child Sex Trafficking"})
+
 
 def case_report_ids(session: Session, case_id: int) -> list[int]:
     return list(session.scalars(select(CaseReport.report_id)
@@ -100,6 +105,8 @@ def build_features(session: Session, case_id: int,
     return CaseFeatures(
         reports=len(reports),
         escalation=any(r.escalate for r in reports),
+        victim_in_contact=any(r.incident_type in CONTACT_INCIDENTS
+                              and as_list(r.document.get("victim")) for r in reports),
         report_annotations=frozenset(a for r in reports for a in r.annotations or []),
         file_annotations=frozenset(a for f in files for a in f.annotations or []),
         incident_types=frozenset(r.incident_type for r in reports),

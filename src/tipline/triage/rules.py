@@ -12,7 +12,7 @@ from typing import Any
 VALUE_FEATURES = ("report_annotation", "file_annotation", "incident_type", "age_band")
 COUNT_FEATURES = ("new_material", "baseline_files", "victims", "accounts", "repeat_accounts",
                   "reports")
-FLAG_FEATURES = ("escalation", "deadline_passed")
+FLAG_FEATURES = ("escalation", "victim_in_contact", "deadline_passed")
 FEATURES = (*FLAG_FEATURES, *VALUE_FEATURES, *COUNT_FEATURES, "deadline_within_hours")
 PLACEHOLDERS = {"count", "value", "hours"}
 
@@ -23,9 +23,20 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Level:
+    """A priority level. Its `label` names what the level means; when `label_requires` names
+    signals, the label is shown only if a rule giving one of them fired, else `neutral_label`
+    (a case made urgent by volume and deadlines is not said to hold a child in danger)."""
+
     name: str
     label: str
     min_score: int
+    label_requires: tuple[str, ...] = ()
+    neutral_label: str = ""
+
+    def label_for(self, signals: set[str]) -> str:
+        if not self.label_requires or signals & set(self.label_requires):
+            return self.label
+        return self.neutral_label
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class Rule:
     at_least: int = 1
     min_level: str | None = None
     group: str | None = None
+    signals: tuple[str, ...] = ()  # what the rule's firing shows (e.g. "danger")
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ class Policy:
 class CaseFeatures:
     reports: int = 1
     escalation: bool = False
+    victim_in_contact: bool = False  # a victim described in a contact or enticement incident
     report_annotations: frozenset[str] = frozenset()
     file_annotations: frozenset[str] = frozenset()
     incident_types: frozenset[str] = frozenset()
@@ -79,6 +92,7 @@ class Priority:
     score: int
     reasons: list[dict[str, Any]]
     policy: str
+    label: str = ""  # the level's label, justified by the reasons (see `Level.label_for`)
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -97,11 +111,7 @@ def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
 def _levels(raw: Any, where: str) -> tuple[Level, ...]:
     if not isinstance(raw, list) or not raw:
         raise PolicyError(f"{where}: `levels` must be a non-empty list of [[levels]] tables")
-    levels = tuple(
-        Level(_require(t, "name", str, f"{where} levels[{i}]"),
-              str(t.get("label", "")),
-              _require(t, "min_score", int, f"{where} levels[{i}]"))
-        for i, t in enumerate(raw))
+    levels = tuple(_level(t, f"{where} levels[{i}]") for i, t in enumerate(raw))
     scores = [lv.min_score for lv in levels]
     if scores != sorted(scores, reverse=True) or len(set(scores)) != len(scores):
         raise PolicyError(f"{where}: levels must be listed most urgent first, with strictly "
@@ -113,12 +123,40 @@ def _levels(raw: Any, where: str) -> tuple[Level, ...]:
     return levels
 
 
+def _names(raw: Any, key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise PolicyError(f"{where}: `{key}` must be a list of names, not {value!r}")
+    return tuple(value)
+
+
+def _level(raw: Any, where: str) -> Level:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: must be a [[levels]] table")
+    requires = _names(raw, "label_requires", where)
+    neutral = str(raw.get("neutral_label", ""))
+    if requires and not neutral:
+        raise PolicyError(f"{where}: a level whose label requires signals needs a "
+                          "`neutral_label` to show when none of them fired")
+    return Level(_require(raw, "name", str, where), str(raw.get("label", "")),
+                 _require(raw, "min_score", int, where), requires, neutral)
+
+
+def _check_signals(levels: tuple[Level, ...], rules: tuple[Rule, ...], where: str) -> None:
+    given = {s for rule in rules for s in rule.signals}
+    for level in levels:
+        missing = set(level.label_requires) - given
+        if missing:
+            raise PolicyError(f"{where}: level {level.name} requires signal(s) "
+                              f"{', '.join(sorted(missing))} that no rule gives")
+
+
 def _rule(raw: Any, index: int, levels: tuple[Level, ...], where: str) -> Rule:
     at = f"{where} rules[{index}]"
     if not isinstance(raw, dict):
         raise PolicyError(f"{at}: must be a [[rules]] table")
     unknown = set(raw) - {"feature", "points", "reason", "value", "at_least", "min_level",
-                          "group"}
+                          "group", "signals"}
     if unknown:
         raise PolicyError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
     feature = _require(raw, "feature", str, at)
@@ -139,7 +177,7 @@ def _rule(raw: Any, index: int, levels: tuple[Level, ...], where: str) -> Rule:
         raise PolicyError(f"{at}: reason uses unknown placeholder(s) "
                           f"{', '.join(sorted(used - PLACEHOLDERS))}; use count, value, hours")
     return Rule(feature, _require(raw, "points", int, at), reason, raw.get("value"),
-                raw.get("at_least", 1), min_level, raw.get("group"))
+                raw.get("at_least", 1), min_level, raw.get("group"), _names(raw, "signals", at))
 
 
 def parse_policy(text: str, where: str = "policy") -> Policy:
@@ -153,17 +191,19 @@ def parse_policy(text: str, where: str = "policy") -> Policy:
         raise PolicyError(f"{where}: `rules` must be a non-empty list of [[rules]] tables")
     # A `[deadline]` table (the retention fallback of the days when triage computed deadlines)
     # is ignored, so older policy files still load: routing owns deadlines now.
+    parsed = tuple(_rule(r, i, levels, where) for i, r in enumerate(rules))
+    _check_signals(levels, parsed, where)
     return Policy(
         name=_require(raw, "name", str, where), version=_require(raw, "version", int, where),
-        levels=levels, rules=tuple(_rule(r, i, levels, where) for i, r in enumerate(rules)))
+        levels=levels, rules=parsed)
 
 
 # --- scoring -------------------------------------------------------------------------------
 
 def _holds(rule: Rule, f: CaseFeatures) -> dict[str, Any] | None:
     """The placeholders for the rule's reason when it holds, else None."""
-    if rule.feature == "escalation":
-        return {} if f.escalation else None
+    if rule.feature in ("escalation", "victim_in_contact"):
+        return {} if getattr(f, rule.feature) else None
     sets = {"report_annotation": f.report_annotations, "file_annotation": f.file_annotations,
             "incident_type": f.incident_types}
     if rule.feature in sets:
@@ -192,6 +232,8 @@ def _reason(rule: Rule, detail: dict[str, Any], f: CaseFeatures) -> dict[str, An
     entry: dict[str, Any] = {"feature": rule.feature, "points": rule.points, "reason": text}
     if rule.min_level:
         entry["min_level"] = rule.min_level
+    if rule.signals:
+        entry["signals"] = list(rule.signals)
     return entry
 
 
@@ -212,4 +254,6 @@ def score(policy: Policy, features: CaseFeatures) -> Priority:
             level = floor
     reasons = [_reason(rule, detail, features) for rule, detail in kept]
     reasons.sort(key=lambda r: -int(r["points"]))
-    return Priority(level, total, reasons, policy.label)
+    signals = {s for rule, _ in kept for s in rule.signals}
+    label = next(lv for lv in policy.levels if lv.name == level).label_for(signals)
+    return Priority(level, total, reasons, policy.label, label)

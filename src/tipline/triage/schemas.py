@@ -9,6 +9,7 @@ from pydantic import BaseModel
 class WorklistItem(BaseModel):
     case_id: int
     level: str | None
+    label: str | None = None  # the level's label, justified by the reasons
     score: int | None
     reasons: list[dict[str, Any]]
     deadline: dt.datetime | None

@@ -32,17 +32,19 @@ def recompute(session: Session, case_id: int, policy: Policy | None = None,
     policy = policy or current_policy(None)
     priority = score(policy, build_features(session, case_id, now))
     previous = store.latest_priority(session, case_id)
-    unchanged = previous is not None and (previous.level, previous.score, previous.reasons) == (
-        priority.level, priority.score, priority.reasons)
+    unchanged = previous is not None and (
+        previous.level, previous.score, previous.reasons, previous.label) == (
+        priority.level, priority.score, priority.reasons, priority.label)
     if unchanged:
         return priority
     found.priority_level, found.priority_score = priority.level, priority.score
-    found.priority_reasons = priority.reasons
+    found.priority_reasons, found.priority_label = priority.reasons, priority.label
     session.add(CasePriority(case_id=case_id, level=priority.level, score=priority.score,
-                             reasons=priority.reasons, policy=priority.policy))
+                             reasons=priority.reasons, policy=priority.policy,
+                             label=priority.label))
     session.add(CaseEvent(case_id=case_id, kind="priority_changed", detail={
         "from": previous.level if previous else None, "to": priority.level,
-        "score": priority.score, "policy": priority.policy}))
+        "label": priority.label, "score": priority.score, "policy": priority.policy}))
     return priority
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -47,6 +48,34 @@ class WorklistRow:
     reports: int
 
 
+def worklist_order() -> tuple[Any, ...]:
+    """Most urgent level first, then the nearest deadline, then the higher score; cases not
+    yet triaged and cases without a deadline come last within their order."""
+    return (case((Case.priority_level.is_(None), 1), else_=0), Case.priority_level,
+            case((Case.deadline.is_(None), 1), else_=0), Case.deadline,
+            Case.priority_score.desc(), Case.id)
+
+
+def next_unheld(session: Session, now: dt.datetime, statuses: Sequence[str],
+                level: str | None = None, only: ColumnElement[bool] | None = None,
+                skip_locked: bool = False) -> int | None:
+    """The first case of the worklist's order that nobody holds (no owner, or a lease that
+    expired), among open cases in `statuses`. With `skip_locked` (PostgreSQL) the row is
+    locked and rows another transaction is taking are skipped, so two takers at once get
+    two different cases."""
+    stmt = (select(Case.id)
+            .where(Case.status == "open", Case.work_status.in_(list(statuses)),
+                   Case.owner_id.is_(None) | (Case.lease_until.is_not(None)
+                                              & (Case.lease_until <= now)),
+                   true() if only is None else only)
+            .order_by(*worklist_order()).limit(1))
+    if level:
+        stmt = stmt.where(Case.priority_level == level)
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True, of=Case)
+    return session.scalar(stmt)
+
+
 def worklist(session: Session, level: str | None = None, limit: int = 100,
              only: ColumnElement[bool] | None = None) -> list[WorklistRow]:
     """Open cases, most urgent level first, then the nearest deadline, then the higher score.
@@ -57,9 +86,7 @@ def worklist(session: Session, level: str | None = None, limit: int = 100,
     stmt = (select(Case, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.case_id == Case.id)
             .where(Case.status == "open", true() if only is None else only)
-            .order_by(case((Case.priority_level.is_(None), 1), else_=0), Case.priority_level,
-                      case((Case.deadline.is_(None), 1), else_=0), Case.deadline,
-                      Case.priority_score.desc(), Case.id)
+            .order_by(*worklist_order())
             .limit(limit))
     if level:
         stmt = stmt.where(Case.priority_level == level)

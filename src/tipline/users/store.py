@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,3 +14,10 @@ def by_username(session: Session, username: str) -> User | None:
 
 def all_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.id)))
+
+
+def active_with_roles(session: Session, roles: Sequence[str]) -> list[User]:
+    """Active users with one of these roles, by username (e.g. whom a case may be given)."""
+    return list(session.scalars(select(User).where(User.active.is_(True),
+                                                   User.role.in_(list(roles)))
+                                .order_by(User.username)))

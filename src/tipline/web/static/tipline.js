@@ -9,4 +9,17 @@
       heading.focus();
     }
   });
+  // A refused action (409 held by someone else, 400, 403) answered to htmx: show its message
+  // in the panel's alert instead of swapping an error page into it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var box = document.getElementById("action-error");
+    if (!box || xhr.status < 400 || xhr.status >= 500) {
+      return;
+    }
+    var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var message = page.querySelector(".error-message");
+    box.textContent = message ? message.textContent : "This cannot be done now.";
+    event.detail.shouldSwap = false;
+  });
 })();
