@@ -21,6 +21,7 @@ from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
+from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route
 from tipline.users.models import User
 from tipline.workqueue.models import WorkItem
@@ -40,6 +41,7 @@ __all__ = [
     "ClusterEvent",
     "ClusterMember",
     "Delivery",
+    "ExposureOverride",
     "FileMatch",
     "FileSignal",
     "Identifier",
@@ -48,6 +50,7 @@ __all__ = [
     "LegalAuthority",
     "MediaCluster",
     "MediaFact",
+    "MediaReveal",
     "PipelineJob",
     "Provenance",
     "RawDocument",
@@ -55,6 +58,7 @@ __all__ = [
     "ReportFile",
     "Reporter",
     "RetentionWindow",
+    "ReviewerPreference",
     "Route",
     "SignalVariant",
     "StageRun",
