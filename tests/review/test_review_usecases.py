@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from review_support import A1_REAL, T0, World, staff, world
 from sqlalchemy import select
 
+from review_support import A1_REAL, T0, World, staff, world
 from tipline.audit.models import AuditEvent
 from tipline.classification import usecases as classification
 from tipline.errors import Forbidden, NotFound

@@ -81,7 +81,8 @@ def record_refusal(session: Session, actor: Actor, user: StaffUser, file_id: str
 
 def own_reveal(session: Session, user: StaffUser, reveal_id: int) -> MediaReveal:
     """One of the reviewer's own reveals (anyone else's does not exist for them)."""
-    reveal = session.get(MediaReveal, reveal_id)
+    # Locked: a re-blur and the next reveal may race to end it; it ends (and is audited) once.
+    reveal = session.get(MediaReveal, reveal_id, with_for_update=True)
     if reveal is None or reveal.user_id != user.id:
         raise NotFound(f"reveal {reveal_id} does not exist")
     return reveal

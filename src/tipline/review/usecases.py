@@ -95,10 +95,21 @@ class ClusterPage:
     classification: classification.Classification | None
     next_cluster_id: int | None
     wellness: Wellness
+    revealed: MediaReveal | None  # the reveal asked for, while it is open (pages without JS)
+
+
+def _shown_reveal(session: Session, user: StaffUser, reveal_id: int | None,
+                  now: dt.datetime) -> MediaReveal | None:
+    if reveal_id is None:
+        return None
+    found = session.get(MediaReveal, reveal_id)
+    if found is None or found.user_id != user.id or found.closed_at is not None:
+        return None
+    return found if (now - found.opened_at).total_seconds() < found.limit_seconds else None
 
 
 def cluster(db: Database, settings: Settings, user: StaffUser, cluster_id: int,
-            now: dt.datetime | None = None) -> ClusterPage:
+            now: dt.datetime | None = None, reveal_id: int | None = None) -> ClusterPage:
     """One cluster to review: its files (blurred), its review and verdicts once recorded."""
     with db.sessions() as session:
         viewer = _reviewer(session, user)
@@ -114,7 +125,8 @@ def cluster(db: Database, settings: Settings, user: StaffUser, cluster_id: int,
             session, access.visible_cases(viewer), 2) if row.cluster_id != found.id]
         policy = rules.WellnessPolicy.from_settings(settings)
         return ClusterPage(found, files, review, verdicts, waiting[0] if waiting else None,
-                           _wellness(session, policy, user, _now(now)))
+                           _wellness(session, policy, user, _now(now)),
+                           _shown_reveal(session, user, reveal_id, _now(now)))
 
 
 def _openable(session: Session, user: StaffUser, file_id: str) -> ReportFile:
@@ -169,13 +181,14 @@ def reveal(db: Database, settings: Settings, user: StaffUser, actor: Actor, file
 
 
 def end_reveal(db: Database, user: StaffUser, actor: Actor, reveal_id: int, why: str,
-               now: dt.datetime | None = None) -> MediaReveal:
+               now: dt.datetime | None = None) -> Revealed:
     """End one of the reviewer's reveals (re-blurred, moved on, left); ending one already
     ended changes nothing."""
     with db.transaction() as session:
-        _reviewer(session, user)
+        viewer = _reviewer(session, user)
         found = service.own_reveal(session, user, reveal_id)
-        return service.close_reveal(session, actor, found, _now(now), why)
+        file = access.file(session, viewer, found.file_id)
+        return Revealed(service.close_reveal(session, actor, found, _now(now), why), file)
 
 
 @dataclass(frozen=True)
