@@ -12,9 +12,14 @@ from sqlalchemy import select
 from review_support import A1_REAL, T0, World, staff, world
 from tipline.audit.models import AuditEvent
 from tipline.classification import usecases as classification
-from tipline.errors import Forbidden, NotFound
+from tipline.errors import Forbidden, Invalid, NotFound
 from tipline.review import usecases
-from tipline.review.service import ExposureExhausted, OverrideRequest, RevealEnded
+from tipline.review.service import (
+    ClusterReview,
+    ExposureExhausted,
+    OverrideRequest,
+    RevealEnded,
+)
 from tipline.state import AppState
 from tipline.workqueue.models import PENDING, WorkItem
 
@@ -151,3 +156,20 @@ def test_agency_users_never_see_the_review_queue(state: AppState, media: World) 
     with pytest.raises(Forbidden):
         usecases.reveal(state.db, state.settings, agency, agency.actor(),
                         media.shared_files[0])
+
+
+@pytest.mark.parametrize(("label", "age", "activity"), [
+    ("A1", "prepubescent", "sexual_act"), ("A2", "prepubescent", "lascivious"),
+    ("B1", "pubescent", "sexual_act"), ("B2", "pubescent", "lascivious")])
+def test_industry_labels_are_recorded_as_facts(state: AppState, media: World, label: str,
+                                               age: str, activity: str) -> None:
+    analyst = staff(state, "rev-8")
+    asked = ClusterReview(label=label, age_band="unknown", activity="unknown",
+                          nature="generated")
+    fact = usecases.classify(state.db, analyst, analyst.actor(), media.shared_cluster, asked)
+    assert (fact.age_band, fact.activity, fact.nature, fact.note) == (
+        age, activity, "generated", f"industry={label}")
+    with pytest.raises(Invalid, match=f"label {label} says age band"):
+        usecases.classify(state.db, analyst, analyst.actor(), media.shared_cluster,
+                          ClusterReview(label=label, age_band="adult", activity="unknown",
+                                        nature="real"))
