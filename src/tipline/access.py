@@ -238,6 +238,12 @@ def check_review(viewer: Viewer) -> None:
     _needs(viewer, CASE_ROLES, "review files")
 
 
+def check_exposure_override(viewer: Viewer) -> None:
+    """Granting a reviewer more exposure than their budget for a day is a supervisory
+    decision, never the reviewer's own."""
+    _needs(viewer, AUTHORITY_ROLES, "grant more exposure to a reviewer")
+
+
 def check_open_content(viewer: Viewer) -> None:
     """Streaming evidence content is centre work (the legal gate decides further); an agency
     receives evidence only through its encrypted delivery bundles."""

@@ -28,6 +28,7 @@ from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
+from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route
 from tipline.users.models import User
 from tipline.workqueue.models import WorkItem
@@ -49,6 +50,7 @@ __all__ = [
     "ClusterEvent",
     "ClusterMember",
     "Delivery",
+    "ExposureOverride",
     "FileMatch",
     "FileSignal",
     "Identifier",
@@ -57,6 +59,7 @@ __all__ = [
     "LegalAuthority",
     "MediaCluster",
     "MediaFact",
+    "MediaReveal",
     "PipelineJob",
     "Provenance",
     "RawDocument",
@@ -64,6 +67,7 @@ __all__ = [
     "ReportFile",
     "Reporter",
     "RetentionWindow",
+    "ReviewerPreference",
     "Route",
     "SignalVariant",
     "StageRun",

@@ -150,6 +150,31 @@ class Settings(BaseSettings):
         "without a page request.",
     )
 
+    review_blur_level: int = Field(
+        4, ge=1, le=6, description="Organisation default blur of media in review (1 light to "
+        "6 heaviest; always greyscale); each reviewer may choose between the minimum and 6.",
+    )
+    review_min_blur_level: int = Field(
+        2, ge=1, le=6, description="The lightest blur a reviewer may choose for themselves "
+        "(media are never shown unblurred except through an audited reveal).",
+    )
+    reveal_cap_seconds: float = Field(
+        60.0, gt=0, description="Longest time one reveal of an original lasts: it re-blurs "
+        "then, and a reveal never closed counts this long against the exposure budget.",
+    )
+    exposure_budget_seconds: int = Field(
+        1800, ge=0, description="Seconds of revealed media each reviewer may see per day "
+        "(UTC); a reviewer may set a lower budget, and a supervisor may grant more for a day.",
+    )
+    exposure_break_minutes: float = Field(
+        50.0, gt=0, description="After this many minutes of continuous review the review "
+        "page prompts a break.",
+    )
+    exposure_break_gap_minutes: float = Field(
+        10.0, gt=0, description="A pause between reveals at least this long counts as a "
+        "break (continuous review starts again after it).",
+    )
+
     @field_validator("evidence_key")
     @classmethod
     def _key_is_32_bytes(cls, value: str) -> str:

@@ -10,12 +10,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from tipline.state import AppState
-from tipline.web import cases, casework, login, reports, worklist
+from tipline.web import cases, casework, login, reports, review, worklist
 from tipline.web.docs import install_docs
 from tipline.web.session import SESSION_COOKIE
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = [login.router, worklist.router, cases.router, reports.router, casework.router]
+PAGE_ROUTERS = [login.router, worklist.router, cases.router, reports.router, casework.router,
+                review.router]
 
 
 def session_secret(state: AppState) -> str:

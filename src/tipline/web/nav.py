@@ -18,6 +18,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Worklist", "/worklist", STAFF_ROLES),
+    NavItem("Review", "/review", CENTRE_ROLES),
     NavItem("API docs", "/docs", STAFF_ROLES),
 ]
 
