@@ -88,8 +88,8 @@ def routed_cases(session: Session, agency: Agency, limit: int = 200) -> list[Rou
     """Active routes to the agency, nearest deadline first (none last)."""
     routes = routing_store.routes_to(session, reaching(agency), limit=limit)
     case_ids = [r.case_id for r in routes]
-    levels = dict(session.execute(select(Case.id, Case.priority_level)
-                                  .where(Case.id.in_(case_ids))).tuples())
+    levels: dict[int, str | None] = {case_id: level for case_id, level in session.execute(
+        select(Case.id, Case.priority_level).where(Case.id.in_(case_ids)))}
     newest = _newest_deliveries(session, agency, case_ids)
     rows = [RoutedCase(r.case_id, levels.get(r.case_id), r.deadline, r.at_risk, r.reasons,
                        r.channel_chain, r.computed_at, newest.get(r.case_id)) for r in routes]

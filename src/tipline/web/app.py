@@ -10,12 +10,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from tipline.state import AppState
-from tipline.web import login, worklist
+from tipline.web import admin, banks, dashboard, inbox, login, portal, worklist
 from tipline.web.docs import install_docs
 from tipline.web.session import SESSION_COOKIE
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = [login.router, worklist.router]
+PAGE_ROUTERS = [login.router, worklist.router, inbox.router, portal.router, admin.router,
+                banks.router, dashboard.router]
 
 
 def session_secret(state: AppState) -> str:

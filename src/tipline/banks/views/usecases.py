@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tipline import access
-from tipline.banks import service, views
+from tipline.banks import service
 from tipline.banks.models import Bank
 from tipline.banks.schemas import Disagreement, NegativeConflict
+from tipline.banks.views import store as views
 from tipline.db import Database
 from tipline.errors import NotFound
 from tipline.users.service import StaffUser
