@@ -38,7 +38,7 @@ class BarChart:
 def bar_chart(title: str, rows: Sequence[tuple[str, float]]) -> BarChart:
     """Horizontal bars, one row per (label, value), scaled to the largest value."""
     top = max((value for _label, value in rows), default=0) or 1
-    bars = [Bar(label[:28], value, i * ROW,
+    bars = [Bar(label if len(label) <= 26 else label[:25] + "…", value, i * ROW,
                 max(1, round(BAR_WIDTH * value / top)) if value > 0 else 0)
             for i, (label, value) in enumerate(rows)]
     return BarChart(title, bars, LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH,
