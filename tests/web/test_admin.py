@@ -3,10 +3,10 @@ setting a retention window; and the read-only bank pages of the centre's staff."
 
 from __future__ import annotations
 
-from pages_support import reporter_org
 from playwright.sync_api import Page, expect
 from web_support import PASSWORD, axe_check, log_in_as, screenshot
 
+from pages_support import reporter_org
 from tipline.audit.service import Actor
 from tipline.banks import service as banks
 from tipline.banks.records import HashRecord

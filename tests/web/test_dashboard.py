@@ -3,10 +3,10 @@ SVG with the numbers in tables; centre staff only."""
 
 from __future__ import annotations
 
-from pages_support import routed_case
 from playwright.sync_api import Page, expect
 from web_support import axe_check, log_in_as, screenshot
 
+from pages_support import routed_case
 from tipline.agencies.models import Agency
 from tipline.audit.service import Actor
 from tipline.delivery import service as delivery

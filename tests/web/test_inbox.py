@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 
-from pages_support import pull_agency, routed_case
 from playwright.sync_api import Page, expect
 from web_support import axe_check, log_in_as, screenshot
 
+from pages_support import pull_agency, routed_case
 from tipline.delivery.models import Delivery
 
 from support import LiveServer

@@ -3,10 +3,10 @@ status, quality findings and pipeline progress, and the 404 page for another's r
 
 from __future__ import annotations
 
-from pages_support import DOC, reporter_org
 from playwright.sync_api import Page, expect
 from web_support import axe_check, log_in_as, screenshot
 
+from pages_support import DOC, reporter_org
 from staff_support import add_report
 from tipline.db import utcnow
 
