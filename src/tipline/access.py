@@ -12,7 +12,11 @@ organisation, resolved once per request by `staff_viewer`).
   those cases' reports, the files of those reports and the clusters holding such a file
   (inside a cluster, only those members), and its own routes, deliveries, alerts, watches
   and forecast. It never streams evidence content (that is the centre's work).
-- A reporter sees only its own reports.
+- A reporter sees only its own reports. A staff user of role `reporter` (a reporter
+  organisation's staff, in the reporter portal) is that organisation's reporter viewer: its
+  `organisation` is the reporter's API username, resolved once per request by `staff_viewer`
+  (no active reporter under it: a viewer that sees nothing). It never sees cases, clusters,
+  other organisations' reports or media.
 - Casework (take, assign, release, status, notes, split, unlink, merge) is the centre's: an
   agency user may see a case routed to it (403 when it tries to work it), any other case is
   a 404 (`casework_case`). Assigning a case to someone, and releasing a case someone else
@@ -43,6 +47,7 @@ from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.deconfliction.models import Watch
 from tipline.delivery.models import Delivery
 from tipline.errors import Forbidden, NotFound
+from tipline.reporters.models import Reporter
 from tipline.reports.models import Report, ReportFile
 from tipline.routing.models import Route
 from tipline.users.models import User
@@ -54,6 +59,7 @@ CENTRE_ROLES = CASE_ROLES  # the centre's own staff: they see everything the cen
 ADMIN_ROLES = ("admin",)
 T = TypeVar("T")
 SUPERVISOR_ROLES = AUTHORITY_ROLES  # assign cases, release another's, override
+REPORTER_ROLE = "reporter"  # a reporter organisation's staff (the reporter portal)
 
 
 @dataclass(frozen=True)
@@ -86,13 +92,26 @@ def reporter_viewer(reporter_id: int) -> Viewer:
 
 
 def staff_viewer(session: Session, user: StaffUser) -> Viewer:
-    """The staff user as a viewer; an agency user's agency is looked up here, once."""
+    """The staff user as a viewer; an agency user's agency is looked up here, once, and a
+    reporter user is its organisation's reporter viewer."""
+    if user.role == REPORTER_ROLE:
+        return _reporter_user(session, user)
     agency_id = None
     if user.role == "agency":
         agency_id = session.scalar(select(Agency.id).where(
             Agency.code == user.organisation, Agency.active.is_(True)))
     return Viewer("staff", user.id, user.role, user.organisation, user.jurisdiction,
                   user.username, agency_id)
+
+
+def _reporter_user(session: Session, user: StaffUser) -> Viewer:
+    reporter_id = session.scalar(select(Reporter.id).where(
+        Reporter.username == user.organisation, Reporter.active.is_(True)))
+    # Without an active organisation the user is a staff viewer of no centre role and no
+    # agency: every `visible_*` predicate is false for it.
+    kind = "reporter" if reporter_id is not None else "staff"
+    return Viewer(kind, reporter_id if reporter_id is not None else user.id, REPORTER_ROLE,
+                  user.organisation, user.jurisdiction, user.username)
 
 
 # --- what a viewer may see, as SQL ----------------------------------------------------------
@@ -273,6 +292,23 @@ def check_worklist(viewer: Viewer) -> None:
         raise Forbidden(f"role {viewer.role or viewer.kind!r} may not read the worklist"
                         + (f": {viewer.organisation!r} is not an active agency's code"
                            if viewer.is_agency else ""))
+
+
+def own_reporter(viewer: Viewer) -> int:
+    """The reporter organisation of a reporter viewer (its portal); an inactive or unknown
+    organisation is a 404, any other viewer may not use the portal (403)."""
+    if viewer.role != REPORTER_ROLE:
+        raise Forbidden(f"role {viewer.role or viewer.kind!r} may not do this; needs one of "
+                        f"{REPORTER_ROLE}")
+    if not viewer.is_reporter:
+        raise NotFound(f"no active reporter {viewer.organisation!r} (a reporter user's "
+                       "organisation must be its reporter's username)")
+    return viewer.id
+
+
+def check_manage_users(viewer: Viewer) -> None:
+    """Staff accounts and their roles are the administrators'."""
+    _needs(viewer, ADMIN_ROLES, "manage staff users")
 
 
 def check_centre(viewer: Viewer, what: str) -> None:

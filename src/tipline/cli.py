@@ -233,13 +233,16 @@ def scan(
 @app.command()
 def demo(
     reports: int = typer.Option(40, help="How many synthetic reports to send."),
-    port: int = typer.Option(8000, help="Port for the demo server."),
+    port: int | None = typer.Option(None, help="Port for the demo server (default: "
+                                    "TIPLINE_PORT, else 8000)."),
     keep_running: bool = typer.Option(True, help="Leave the server running at the end."),
 ) -> None:
-    """Start the embedded server and stream benign synthetic reports through both APIs."""
+    """Start the embedded server and stream benign synthetic reports through both APIs; print
+    the web UI's URL and a login for every role."""
     from tipline.demo.runner import run_demo
 
-    run_demo(_settings(), reports=reports, port=port, keep_running=keep_running,
+    settings = _settings()
+    run_demo(settings, reports=reports, port=port or settings.port, keep_running=keep_running,
              console=console)
 
 

@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         2 * 1024 * 1024, gt=0, description="Largest XML or JSON report document, in bytes."
     )
     host: str = Field("127.0.0.1", description="Address `tipline serve` listens on.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `tipline serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535,
+                      description="Port `tipline serve` and `tipline demo` listen on.")
     run_pipeline_in_server: bool | None = Field(
         None,
         description="Run pipeline stages inside the server; default: yes on SQLite, no otherwise.",

@@ -12,6 +12,7 @@ from tipline.alerts.store import alerts_for
 from tipline.audit.service import Actor
 from tipline.db import Database
 from tipline.delivery.service import forecast
+from tipline.errors import NotFound
 from tipline.users.service import StaffUser
 
 
@@ -63,3 +64,13 @@ def my_alerts(db: Database, user: StaffUser) -> list[Alert]:
     with db.sessions() as session:
         agency = access.own_agency(session, access.staff_viewer(session, user))
         return alerts_for(session, agency.id)
+
+
+def get_agency(db: Database, user: StaffUser, code: str) -> dict[str, Any]:
+    """One registry entry, for its edit form; an unknown code is not found."""
+    with db.sessions() as session:
+        _admin(session, user)
+        found = registry.agency_views(session, code.strip().upper())
+        if not found:
+            raise NotFound(f"agency {code} does not exist")
+        return found[0]

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tipline import access
 from tipline.audit.service import Actor
 from tipline.db import Database, utcnow
+from tipline.delivery import inbox as inbox_views
 from tipline.delivery import packages, service
 from tipline.state import AppState
 from tipline.users.service import StaffUser
@@ -41,6 +42,33 @@ def my_queue(db: Database, user: StaffUser) -> dict[str, Any]:
     with db.sessions() as session:
         agency = access.own_agency(session, access.staff_viewer(session, user))
         return {"agency": agency.code, "items": service.queue(session, agency)}
+
+
+@dataclass(frozen=True)
+class Inbox:
+    agency_code: str
+    agency_name: str
+    delivery_method: str
+    waiting: list[inbox_views.DeliveryRow]
+    cases: list[inbox_views.RoutedCase]
+
+
+def inbox(db: Database, user: StaffUser) -> Inbox:
+    """The agency inbox page: deliveries waiting for the agency's acknowledgement and the
+    cases routed to it (only its own), nearest deadline first."""
+    with db.sessions() as session:
+        agency = access.own_agency(session, access.staff_viewer(session, user))
+        return Inbox(agency.code, agency.name, agency.delivery_method,
+                     inbox_views.waiting(session, agency),
+                     inbox_views.routed_cases(session, agency))
+
+
+def inbox_case(db: Database, user: StaffUser, case_id: int) -> inbox_views.CaseView:
+    """One case routed to the user's agency; any other case is not found (404)."""
+    with db.sessions() as session:
+        viewer = access.staff_viewer(session, user)
+        agency = access.own_agency(session, viewer)
+        return inbox_views.case_view(session, agency, access.case(session, viewer, case_id))
 
 
 def pull(state: AppState, user: StaffUser, actor: Actor, delivery_id: int,

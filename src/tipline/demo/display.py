@@ -14,7 +14,15 @@ from rich.table import Table
 
 from tipline.demo.agencies import AGENCIES, IP_COUNTRIES, AgencyDesk
 from tipline.demo.results import CaseRow, DeliveryTotals, ImageMatch, RouteRow, Sent
-from tipline.demo.seed import BENIGN_BANK, CONTRIBUTOR, KNOWN_BANK, STAFF, BankPlan
+from tipline.demo.seed import (
+    BENIGN_BANK,
+    CONTRIBUTOR,
+    KNOWN_BANK,
+    LOGINS,
+    STAFF,
+    BankPlan,
+    StaffLogin,
+)
 from tipline.demo.send import Sent as SentReport
 from tipline.demo.stream import REPORTERS, DemoReporter, Links
 from tipline.ncmec.responses import DESCRIPTIONS
@@ -155,7 +163,9 @@ def closing(console: Console, url: str, log: str, keep_running: bool) -> None:
         f"XML schema   {url}/ispws/xsd",
         *(f"{'login' if i == 0 else '':<13}{r.username} / {r.password}  ({API_NAMES[r.api]})"
           for i, r in enumerate(REPORTERS)),
-        f"staff        {STAFF.username} / {STAFF.password}  ({STAFF.role})",
+        f"web UI       [bold]{url}/login[/]   (log in with any account below)",
+        *(f"{'staff' if i == 0 else '':<13}{login.username} / {login.password}  "
+          f"({_who(login)})" for i, login in enumerate(LOGINS)),
         f"try          curl -u {first.username}:{first.password} \\\n"
         f"               {url}/api/v1/reports",
         f"             curl -u {STAFF.username}:{STAFF.password} {url}/api/v1/worklist",
@@ -180,8 +190,18 @@ def banks(console: Console, plan: BankPlan) -> None:
 
 def staff(console: Console, created: bool) -> None:
     state = "created" if created else "from an earlier run"
-    console.print(f"  staff login ({STAFF.role}, {state}): [bold]{STAFF.username}[/] / "
-                  f"[bold]{STAFF.password}[/]", highlight=False)
+    console.print(f"  logins ({state}), one per role:", highlight=False)
+    for login in LOGINS:
+        console.print(f"    {_who(login):<36} [bold]{login.username}[/] / "
+                      f"[bold]{login.password}[/]", highlight=False)
+
+
+def _who(login: StaffLogin) -> str:
+    if login.role == "agency":
+        return f"agency user of {login.organisation}"
+    if login.role == "reporter":
+        return f"reporter user of {login.organisation}"
+    return login.role.replace("_", " ")
 
 
 def agencies(console: Console, desks: dict[str, AgencyDesk], outage: str) -> None:

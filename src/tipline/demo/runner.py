@@ -157,7 +157,7 @@ def _run(settings: Settings, reports: int, port: int, keep_running: bool, consol
     plan = plan_banks(specs)
     desks = start_desks()
     try:
-        staff_created = display_step(console, "seeding hash banks, a staff login and the demo "
+        staff_created = display_step(console, "seeding hash banks, a login per role and the demo "
                                      "agencies", lambda: seed_demo(settings, plan, seed, desks))
         display.banks(console, plan)
         display.staff(console, staff_created)

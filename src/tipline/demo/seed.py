@@ -1,5 +1,6 @@
 """What the demo puts in the database before the server starts: hash banks seeded with some of
-the stream's own (benign, generated) base images, a staff login, and the demo agencies.
+the stream's own (benign, generated) base images, a login for every role, and the demo
+agencies.
 
 Everything goes through the domains' services, as the CLI does; re-running the demo on the
 same data folder updates what exists instead of failing.
@@ -42,8 +43,21 @@ class StaffLogin:
 
 
 # Public on purpose, like the reporters' passwords; the runner refuses to run in production.
-STAFF = StaffLogin("demo-supervisor", "demo-supervisor-pw", "supervisor", "tipline demo centre",
-                   "NL")
+CENTRE = "tipline demo centre"
+STAFF = StaffLogin("demo-supervisor", "demo-supervisor-pw", "supervisor", CENTRE, "NL")
+# One login for every role: the centre's staff, an agency user of the German desk (it receives
+# the stream's DE cases) and a reporter user of PhotoShare (its organisation is the reporter's
+# API username).
+LOGINS = (
+    StaffLogin("demo-analyst", "demo-analyst-password", "analyst", CENTRE, "NL"),
+    STAFF,
+    StaffLogin("demo-admin", "demo-admin-password1", "admin", CENTRE, "NL"),
+    StaffLogin("demo-hotline-analyst", "demo-hotline-analyst-pw", "hotline_analyst", CENTRE,
+               "NL"),
+    StaffLogin("demo-agency-de", "demo-agency-de-password", "agency", "DEMO-DE", "DE"),
+    StaffLogin("demo-photoshare-staff", "demo-photoshare-staff-pw", "reporter",
+               "demo-photoshare", "US"),
+)
 
 
 @dataclass(frozen=True)
@@ -97,12 +111,18 @@ def seed_banks(session: Session, plan: BankPlan, seed: int) -> None:
 
 
 def ensure_staff(session: Session) -> bool:
-    """The demo's staff login; True when it was created now."""
-    if by_username(session, STAFF.username) is not None:
+    """The demo's logins, one per role; True when the supervisor's was created now."""
+    created = {login.username: _ensure_login(session, login) for login in LOGINS}
+    return created[STAFF.username]
+
+
+def _ensure_login(session: Session, login: StaffLogin) -> bool:
+    if by_username(session, login.username) is not None:
         return False
-    create_user(session, UserCreate(username=STAFF.username, name="Demo Supervisor",
-                                    role=STAFF.role, organisation=STAFF.organisation,
-                                    jurisdiction=STAFF.jurisdiction, password=STAFF.password),
+    name = f"Demo {login.role.replace('_', ' ')}"
+    create_user(session, UserCreate(username=login.username, name=name, role=login.role,
+                                    organisation=login.organisation,
+                                    jurisdiction=login.jurisdiction, password=login.password),
                 DEMO)
     return True
 

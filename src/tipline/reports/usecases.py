@@ -103,15 +103,40 @@ def statuses(state: AppState, reporter: AuthenticatedReporter, limit: int,
              offset: int) -> list[ReportStatusOut]:
     """The reporter's own reports (no other's), newest first."""
     with state.db.sessions() as session:
-        return [report_status(session, r, _pipeline(session, r.id))
-                for r in store.reports_of(session, reporter.id, limit, offset)]
+        return _statuses(session, reporter.id, limit, offset)
 
 
 def status(state: AppState, reporter: AuthenticatedReporter, report_id: int) -> ReportStatusOut:
     """One of the reporter's own reports; another's is not found."""
     with state.db.sessions() as session:
-        report = service.get_report(session, reporter.id, report_id)
-        return report_status(session, report, _pipeline(session, report.id))
+        return _status(session, reporter.id, report_id)
+
+
+def portal_statuses(db: Database, user: StaffUser, limit: int,
+                    offset: int) -> list[ReportStatusOut]:
+    """The reporter portal: the reports of a reporter user's own organisation, newest first
+    (the same read model as the reporter API's)."""
+    with db.sessions() as session:
+        reporter_id = access.own_reporter(access.staff_viewer(session, user))
+        return _statuses(session, reporter_id, limit, offset)
+
+
+def portal_status(db: Database, user: StaffUser, report_id: int) -> ReportStatusOut:
+    """One report of a reporter user's organisation; another organisation's is not found."""
+    with db.sessions() as session:
+        reporter_id = access.own_reporter(access.staff_viewer(session, user))
+        return _status(session, reporter_id, report_id)
+
+
+def _statuses(session: Session, reporter_id: int, limit: int,
+              offset: int) -> list[ReportStatusOut]:
+    return [report_status(session, r, _pipeline(session, r.id))
+            for r in store.reports_of(session, reporter_id, limit, offset)]
+
+
+def _status(session: Session, reporter_id: int, report_id: int) -> ReportStatusOut:
+    report = service.get_report(session, reporter_id, report_id)
+    return report_status(session, report, _pipeline(session, report.id))
 
 
 def _pipeline(session: Session, report_id: int) -> PipelineOut | None:

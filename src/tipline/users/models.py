@@ -7,7 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.db import Base, UTCDateTime, utcnow
 
-ROLES = ("analyst", "supervisor", "admin", "hotline_analyst", "agency")
+# `agency`: organisation is the agency's registry code; `reporter`: a reporter organisation's
+# staff, organisation is that reporter's API username (`reporters.username`).
+ROLES = ("analyst", "supervisor", "admin", "hotline_analyst", "agency", "reporter")
 
 
 class User(Base):

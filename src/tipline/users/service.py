@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,33 @@ class StaffUser:
 
 def staff_user(user: User) -> StaffUser:
     return StaffUser(user.id, user.username, user.role, user.organisation, user.jurisdiction)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A staff account as the administrators' pages list it (never its password hash)."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    organisation: str
+    jurisdiction: str
+    active: bool
+    created_at: dt.datetime
+
+
+def user_row(user: User) -> UserRow:
+    return UserRow(user.id, user.username, user.name, user.role, user.organisation,
+                   user.jurisdiction, user.active, user.created_at)
+
+
+def set_active(session: Session, user: User, active: bool, actor: Actor) -> User:
+    if user.active != active:
+        user.active = active
+        record(session, actor, "user.activate" if active else "user.deactivate", "user",
+               user.id, username=user.username)
+    return user
 
 
 def create_user(session: Session, data: UserCreate, actor: Actor) -> User:

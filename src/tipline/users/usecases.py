@@ -1,10 +1,30 @@
-"""Staff user use cases for the web entry points: logging in, and the user of a page session."""
+"""Staff user use cases for the web entry points: logging in, the user of a page session, and
+the administrators' accounts and roles."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from tipline import access
+from tipline.agencies import store as agencies_store
+from tipline.audit.service import Actor
 from tipline.db import Database
+from tipline.errors import Invalid, NotFound
+from tipline.reporters import store as reporters_store
+from tipline.users import store
 from tipline.users.models import User
-from tipline.users.service import StaffCredentialCache, StaffUser, authenticate, staff_user
+from tipline.users.schemas import UserCreate
+from tipline.users.service import (
+    StaffCredentialCache,
+    StaffUser,
+    UserRow,
+    authenticate,
+    create_user,
+    set_active,
+    staff_user,
+    user_row,
+)
 
 
 def login(db: Database, username: str, password: str,
@@ -20,3 +40,61 @@ def session_user(db: Database, user_id: int) -> StaffUser | None:
     with db.sessions() as session:
         user = session.get(User, user_id)
         return staff_user(user) if user is not None and user.active else None
+
+
+# --- administrators: staff accounts and roles ------------------------------------------------
+
+class UserRefused(Invalid):
+    """A staff account that cannot be created as asked (400, with the reason)."""
+
+
+def list_users(db: Database, user: StaffUser) -> list[UserRow]:
+    """Every staff account, active or not, in the order they were created."""
+    with db.sessions() as session:
+        access.check_manage_users(access.staff_viewer(session, user))
+        return [user_row(u) for u in store.all_users(session)]
+
+
+def add_user(db: Database, user: StaffUser, actor: Actor, fields: dict[str, str]) -> UserRow:
+    """Create a staff account with its role, organisation and jurisdiction. An agency user's
+    organisation must be an active agency's code, a reporter user's an active reporter's
+    username: otherwise the account would see nothing."""
+    with db.transaction() as session:
+        access.check_manage_users(access.staff_viewer(session, user))
+        try:
+            data = UserCreate.model_validate(fields)
+            _check_organisation(session, data)
+            return user_row(create_user(session, data, actor))
+        except ValueError as exc:  # pydantic's ValidationError, UserExists and rule errors
+            raise UserRefused(_reason(exc)) from exc
+
+
+def set_user_active(db: Database, user: StaffUser, actor: Actor, user_id: int,
+                    active: bool) -> UserRow:
+    """Deactivate (or reactivate) an account; an administrator never deactivates their own.
+    Its next page request finds no live user (see `session_user`)."""
+    with db.transaction() as session:
+        access.check_manage_users(access.staff_viewer(session, user))
+        target = session.get(User, user_id)
+        if target is None:
+            raise NotFound(f"user {user_id} does not exist")
+        if target.id == user.id and not active:
+            raise UserRefused("you cannot deactivate your own account")
+        return user_row(set_active(session, target, active, actor))
+
+
+def _check_organisation(session: Session, data: UserCreate) -> None:
+    if data.role == "agency" and agencies_store.agency(session, data.organisation) is None:
+        raise ValueError(f"an agency user's organisation is its agency's code: no agency "
+                         f"{data.organisation!r}")
+    if data.role == access.REPORTER_ROLE and \
+            reporters_store.by_username(session, data.organisation) is None:
+        raise ValueError(f"a reporter user's organisation is its reporter's username: no "
+                         f"reporter {data.organisation!r}")
+
+
+def _reason(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                         for e in exc.errors())
+    return str(exc)

@@ -10,13 +10,26 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from tipline.state import AppState
-from tipline.web import cases, casework, login, reports, review, worklist
+from tipline.web import (
+    admin,
+    banks,
+    cases,
+    casework,
+    dashboard,
+    inbox,
+    login,
+    portal,
+    reports,
+    review,
+    worklist,
+)
 from tipline.web.docs import install_docs
 from tipline.web.session import SESSION_COOKIE
 
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = [login.router, worklist.router, cases.router, reports.router, casework.router,
-                review.router]
+                review.router, inbox.router, portal.router, admin.router, banks.router,
+                dashboard.router]
 
 
 def session_secret(state: AppState) -> str:

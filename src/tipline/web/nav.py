@@ -19,11 +19,18 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Worklist", "/worklist", STAFF_ROLES),
     NavItem("Review", "/review", CENTRE_ROLES),
-    NavItem("API docs", "/docs", STAFF_ROLES),
+    NavItem("Inbox", "/inbox", ("agency",)),
+    NavItem("Our reports", "/portal", ("reporter",)),
+    NavItem("Dashboard", "/dashboard", CENTRE_ROLES),
+    NavItem("Banks", "/banks", CENTRE_ROLES),
+    NavItem("Agencies", "/admin/agencies", ("admin",)),
+    NavItem("Retention", "/admin/retention", ("admin",)),
+    NavItem("Users", "/admin/users", ("admin",)),
+    NavItem("API docs", "/docs", (*STAFF_ROLES, "reporter")),
 ]
 
 # Where `/` sends a logged-in user.
-HOME: dict[str, str] = {role: "/worklist" for role in STAFF_ROLES}
+HOME: dict[str, str] = {**{role: "/worklist" for role in STAFF_ROLES}, "reporter": "/portal"}
 DEFAULT_HOME = "/worklist"
 
 

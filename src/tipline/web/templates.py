@@ -51,6 +51,15 @@ def _duration(seconds: int) -> str:
     return f"{rest // 60} min"
 
 
+def seconds(value: float | None) -> str:
+    """A duration in seconds, readable ("4 min", "2 h 5 min")."""
+    if value is None:
+        return ""
+    if value < 60:
+        return f"{value:.0f} s"
+    return _duration(int(value))
+
+
 def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
 
@@ -58,6 +67,7 @@ def when(moment: datetime | None) -> str:
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters["time_left"] = time_left
 templates.env.filters["when"] = when
+templates.env.filters["seconds"] = seconds
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,

@@ -1,0 +1,70 @@
+"""The agency inbox: the cases routed to an agency user's agency with their deadlines, the
+deliveries waiting for its acknowledgement, and their packages and evidence bundles (the
+same use cases as the pull API under `/api/v1/agencies/me`)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Form, Request
+from starlette.responses import Response
+
+from tipline.delivery import usecases
+from tipline.delivery.inbox import CaseView
+from tipline.errors import NotFound
+from tipline.http import in_thread
+from tipline.state import AppState
+from tipline.users.auth import staff_actor
+from tipline.users.service import StaffUser
+from tipline.web.pages import local_path, page_router, see_other
+from tipline.web.session import flash, page_role
+from tipline.web.templates import render
+
+router = page_router()
+agency_user = page_role("agency")
+DOWNLOADS = {  # what: (file name suffix, media type)
+    "package.json": ("json", "application/json"),
+    "package.xml": ("xml", "application/xml"),
+    "bundle": ("bundle", "application/octet-stream"),
+}
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.tipline
+    return state
+
+
+@router.get("/inbox")
+async def inbox(request: Request, user: StaffUser = Depends(agency_user)) -> Response:
+    found: usecases.Inbox = await in_thread(usecases.inbox, _state(request).db, user)
+    return render(request, "inbox.html", {"inbox": found})
+
+
+@router.get("/inbox/cases/{case_id}")
+async def inbox_case(request: Request, case_id: int,
+                     user: StaffUser = Depends(agency_user)) -> Response:
+    view: CaseView = await in_thread(usecases.inbox_case, _state(request).db, user, case_id)
+    return render(request, "inbox_case.html", {"case": view})
+
+
+@router.post("/inbox/deliveries/{delivery_id}/ack")
+async def acknowledge(request: Request, delivery_id: int, back: str = Form(""),
+                      user: StaffUser = Depends(agency_user)) -> Response:
+    await in_thread(usecases.acknowledge, _state(request).db, user, staff_actor(user, request),
+                    delivery_id, {"via": "inbox"})
+    flash(request, f"Delivery {delivery_id} is acknowledged.", "success")
+    return see_other(local_path(back, "/inbox"))
+
+
+@router.get("/inbox/deliveries/{delivery_id}/{what}")
+async def download(request: Request, delivery_id: int, what: str,
+                   user: StaffUser = Depends(agency_user)) -> Response:
+    """The package (JSON or XML) or the encrypted evidence bundle, as the pull API sends it."""
+    if what not in DOWNLOADS:
+        raise NotFound(f"no download {what!r}")
+    kind, media_type = DOWNLOADS[what]
+    pulled: usecases.Pulled = await in_thread(usecases.pull, _state(request), user,
+                                              staff_actor(user, request), delivery_id, kind)
+    name = f"case-{pulled.case_id}-{pulled.case_version[:12]}.{kind}"
+    return Response(pulled.body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Idempotency-Key": pulled.idempotency_key, "X-Tipline-Case": str(pulled.case_id),
+        "X-Tipline-Version": pulled.case_version, "Cache-Control": "no-store"})
