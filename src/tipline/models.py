@@ -21,7 +21,7 @@ from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
-from tipline.routing.models import Route
+from tipline.routing.models import Route, RouteCountry
 from tipline.users.models import User
 from tipline.workqueue.models import WorkItem
 
@@ -56,6 +56,7 @@ __all__ = [
     "Reporter",
     "RetentionWindow",
     "Route",
+    "RouteCountry",
     "SignalVariant",
     "StageRun",
     "User",

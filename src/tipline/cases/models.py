@@ -3,10 +3,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipline.db import Base, BigId, UTCDateTime, utcnow
+from tipline.db import Base, BigId, UTCConstant, UTCDateTime, utcnow
+
+NO_LEVEL = "P9"  # sorts after every level (P1..P4): not yet triaged
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)  # sorts after every deadline
 
 
 class Case(Base):
@@ -25,7 +28,16 @@ class Case(Base):
     priority_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # nearest retention end
 
-    __table_args__ = (Index("ix_cases_worklist", "status", "priority_score", "deadline"),)
+
+# The worklist's order: level, nearest deadline, higher score, id; cases not yet triaged and
+# cases without a deadline last. The constants are written into the SQL text, so the index
+# below (the same expressions after the status) serves the order, the keyset cursor and the
+# level and deadline filters as one range scan on both databases.
+WORKLIST_ORDER = (func.coalesce(Case.priority_level, literal_column(f"'{NO_LEVEL}'")),
+                  func.coalesce(Case.deadline, UTCConstant(NO_DEADLINE)),
+                  -func.coalesce(Case.priority_score, literal_column("0")),
+                  Case.id)
+Index("ix_cases_worklist_order", Case.status, *WORKLIST_ORDER)
 
 
 class CaseReport(Base):

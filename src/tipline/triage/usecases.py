@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tipline import access
 from tipline.db import Database, utcnow
 from tipline.triage import store
-from tipline.triage.worklist import Cursor, WorklistFilter, sort_key
+from tipline.triage.worklist import COUNT_CAP, Cursor, WorklistFilter, sort_key
 from tipline.users.service import StaffUser
 
 
@@ -25,6 +25,7 @@ class WorklistPage:
     rows: list[store.WorklistRow]
     counts: dict[str, int]  # cases per level under the other filters ("P9": not triaged)
     next_cursor: str | None  # where the next page starts; None on the last page
+    count_cap: int = COUNT_CAP  # a count above it means "more than count_cap"
 
 
 def worklist_page(db: Database, user: StaffUser, filters: WorklistFilter,
@@ -40,7 +41,7 @@ def worklist_page(db: Database, user: StaffUser, filters: WorklistFilter,
         cases = store.worklist_page(session, filters, only, cursor, limit + 1, now)
         more, cases = len(cases) > limit, cases[:limit]
         reports = store.report_counts(session, [c.id for c in cases])
-        counts = store.level_counts(session, filters, only, now)
+        counts = store.level_counts(session, filters, only, now, COUNT_CAP)
     last = cases[-1] if cases and more else None
     next_cursor = (sort_key(last.priority_level, last.deadline, last.priority_score,
                             last.id).encode() if last else None)
