@@ -86,7 +86,10 @@ def worklist_page_query(f: WorklistFilter, only: ColumnElement[bool], after: Cur
                         limit: int, now: dt.datetime) -> Select[Any]:
     """One page of cases in worklist order, starting after `after` (keyset: a range scan of
     the worklist index from the cursor on, whatever the page's depth)."""
-    stmt = _filtered(select(Case), f, only, now).order_by(*WORKLIST_ORDER).limit(limit)
+    # With one level, the level is left out of the order (it is constant): SQLite would not
+    # see that on an expression and sort the range instead of reading the index in order.
+    order = WORKLIST_ORDER[1:] if f.level else WORKLIST_ORDER
+    stmt = _filtered(select(Case), f, only, now).order_by(*order).limit(limit)
     if after is not None:
         stmt = stmt.where(tuple_(*WORKLIST_ORDER) > tuple_(
             literal(after.level), literal(after.deadline, UTCDateTime()),
