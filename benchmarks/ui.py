@@ -92,12 +92,12 @@ FROM generate_series(1, :n * 5) AS g
 ROUTES_SQL = """
 INSERT INTO routes (id, case_id, agency_id, reasons, channel_chain, deadline, deadline_basis,
                     at_risk, status, computed_at)
-SELECT c.id, c.id, c.id % 20 + 1,
+SELECT c.id, c.id, (c.id / 5) % 20 + 1,
        json_build_array(json_build_object('country', a.code2, 'evidence_kinds',
                         json_build_array('ip'), 'evidence_count', 1, 'text', a.code2 || ': ip')),
        json_build_array(a.code), c.deadline, '{}'::json, false, 'active', now()
 FROM cases c JOIN (SELECT id, code, countries->>0 AS code2 FROM agencies) a
-     ON a.id = c.id % 20 + 1
+     ON a.id = (c.id / 5) % 20 + 1
 WHERE c.id % 5 <> 0
 """
 SIDE_SQL = (

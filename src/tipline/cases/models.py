@@ -17,7 +17,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | merged | closed
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -37,7 +37,10 @@ WORKLIST_ORDER = (func.coalesce(Case.priority_level, literal_column(f"'{NO_LEVEL
                   func.coalesce(Case.deadline, UTCConstant(NO_DEADLINE)),
                   -func.coalesce(Case.priority_score, literal_column("0")),
                   Case.id)
-Index("ix_cases_worklist_order", Case.status, *WORKLIST_ORDER)
+# PostgreSQL also keeps the bare columns in the index (INCLUDE): without them it reads no
+# expression index alone (index-only), and counting a level would visit the table.
+Index("ix_cases_worklist_order", Case.status, *WORKLIST_ORDER,
+      postgresql_include=["priority_level", "deadline", "priority_score"])
 
 
 class CaseReport(Base):

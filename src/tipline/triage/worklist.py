@@ -19,7 +19,7 @@ from tipline.errors import Invalid
 
 LEVELS = ("P1", "P2", "P3", "P4")
 STATUSES = ("open", "closed", "merged")
-COUNT_CAP = 10_000  # counts per level stop here ("10000+"): a page's cost never grows with it
+COUNT_CAP = 1_000  # counts per level stop here ("1000+"): a page's cost never grows with it
 
 
 @dataclass(frozen=True)

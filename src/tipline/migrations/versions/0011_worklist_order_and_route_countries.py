@@ -3,7 +3,9 @@
 The worklist's keyset order is (status, level, deadline, -score, id) with the cases not yet
 triaged and those without a deadline last: an expression index on exactly those expressions
 (constants written inline, in each database's form) serves the order, the cursor and the
-level and deadline filters. `route_countries` holds the countries of each route, so the
+level and deadline filters (on PostgreSQL it includes the bare columns, so counting a level
+reads the index alone). `cases.merged_into_id` gets the index the case page's lookup of merged
+cases needs. `route_countries` holds the countries of each route, so the
 country filter is an index lookup instead of a text match in JSON.
 
 Revision ID: 0011
@@ -64,12 +66,16 @@ def upgrade() -> None:
         op.bulk_insert(route_countries, rows)
     op.drop_index('ix_cases_worklist', table_name='cases')
     no_deadline = NO_DEADLINE[connection.dialect.name]
+    include = (" INCLUDE (priority_level, deadline, priority_score)"
+               if connection.dialect.name == "postgresql" else "")
     op.execute(
         "CREATE INDEX ix_cases_worklist_order ON cases (status, coalesce(priority_level, 'P9'), "
-        f"coalesce(deadline, {no_deadline}), (-coalesce(priority_score, 0)), id)")
+        f"coalesce(deadline, {no_deadline}), (-coalesce(priority_score, 0)), id){include}")
+    op.create_index(op.f('ix_cases_merged_into_id'), 'cases', ['merged_into_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_cases_merged_into_id'), table_name='cases')
     op.drop_index('ix_cases_worklist_order', table_name='cases')
     op.create_index('ix_cases_worklist', 'cases', ['status', 'priority_score', 'deadline'],
                     unique=False)
