@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import Select, select, text, true
 from sqlalchemy.orm import Session
 
-from routing_support import import_sample, new_case, report, route
+from routing_support import import_sample, join, new_case, report, route
 from tipline.cases.models import Case
 from tipline.db import Database, utcnow
 from tipline.migrate import downgrade, upgrade
@@ -48,6 +48,11 @@ def test_order_cursor_and_filters_are_one_index_range(state: AppState) -> None:
             plan = _plan(session, stmt)
             assert "ix_cases_worklist_order" in plan, (name, plan)
             assert "Sort" not in plan and "TEMP B-TREE" not in plan, (name, plan)
+        counting = _plan(session, store.level_counts_query(
+            WorklistFilter(within_hours=48), true(), now, 1000))
+        assert "ix_cases_worklist_order" in counting, counting
+        if session.get_bind().dialect.name == "postgresql":  # the index alone, not the table
+            assert "Index Only Scan" in counting and "Heap Scan" not in counting, counting
 
 
 def test_counts_per_level_stop_at_the_cap(state: AppState) -> None:
@@ -74,15 +79,20 @@ def test_the_country_filter_reads_the_countries_routing_wrote(state: AppState) -
     french = new_case(state, report(state, "platform-a", ips=[("198.51.100.30", seen)]))
     route(state, german)
     route(state, french)
-    with state.db.sessions() as session:
-        rows = {(r.case_id, r.country) for r in session.scalars(select(RouteCountry))}
-    assert (german, "DE") in rows and (french, "FR") in rows
     assert _filtered(state, "DE") == [german]
     assert _filtered(state, "FR") == [french]
-    with state.db.transaction() as session:  # only active routes count
-        for r in session.scalars(select(Route).where(Route.case_id == german)):
-            r.status = "superseded"
-    assert _filtered(state, "DE") == []
+    # More German evidence: the German route is superseded by a new one; the rows follow.
+    join(state, german, report(state, "platform-a", ips=[("192.0.2.20", seen)]))
+    outcome = route(state, german)
+    assert outcome.superseded and outcome.created
+    with state.db.sessions() as session:
+        rows = {(r.route_id, r.case_id, r.country) for r in session.scalars(select(RouteCountry))}
+        active = {(r.id, r.case_id) for r in session.scalars(
+            select(Route).where(Route.status == "active"))}
+    assert {(route_id, case_id) for route_id, case_id, _ in rows} == active
+    assert {(case_id, country) for _, case_id, country in rows} == {(german, "DE"),
+                                                                    (french, "FR")}
+    assert _filtered(state, "DE") == [german]
 
 
 def test_migration_0011_fills_route_countries_of_earlier_routes(db_url: str) -> None:
@@ -104,6 +114,11 @@ def test_migration_0011_fills_route_countries_of_earlier_routes(db_url: str) -> 
                 " '[]', '{}', false, 'active', :now)"),
                 {"now": now, "reasons": '[{"country": "DE", "text": "DE: ip"}, '
                                         '{"country": "AT", "text": "AT: ip"}, {"text": "?"}]'})
+            conn.execute(text(  # superseded: its countries are not the case's any more
+                "INSERT INTO routes (id, case_id, agency_id, reasons, channel_chain,"
+                " deadline_basis, at_risk, status, computed_at) VALUES (4, 7, 1,"
+                " '[{\"country\": \"FR\"}]', '[]', '{}', false, 'superseded', :now)"),
+                {"now": now})
         upgrade(db)
         with db.sessions() as session:
             rows = {(r.route_id, r.country, r.case_id)

@@ -31,8 +31,9 @@ class Route(Base):
 
 
 class RouteCountry(Base):
-    """A country a route was made for (one per reason), so the worklist can filter cases by
-    country with an index instead of matching text in the route's JSON reasons."""
+    """A country an active route was made for (one per reason; routing deletes the rows of a
+    route it supersedes), so the worklist filters cases by country with one index instead of
+    matching text in the routes' JSON reasons."""
 
     __tablename__ = "route_countries"
 

@@ -26,7 +26,7 @@ from tipline.db import utcnow
 from tipline.deconfliction.models import WatchHit
 from tipline.deconfliction.service import deconflict
 from tipline.routing import geo, rules, store
-from tipline.routing.models import Route, RouteCountry
+from tipline.routing.models import Route
 from tipline.settings import Settings
 
 LOCK = "tipline.routing"
@@ -89,8 +89,7 @@ def route_case(session: Session, case_id: int, config: RoutingConfig,
     outcome = Outcome(case.id, unrouted=plan.unrouted)
     _apply_plan(session, case, plan, ids, now, config.margin, outcome)
     session.flush()
-    session.add_all(RouteCountry(route_id=r.id, country=country, case_id=r.case_id)
-                    for r in outcome.created for country in rules.reason_countries(r.reasons))
+    store.record_countries(session, outcome.created, outcome.superseded)
     _record_deadlines(session, case, outcome)
     outcome.escalated = _alert_at_risk(session, case.id, outcome.active, ids, config.margin)
     outcome.hits = deconflict(session, case.id, [r.agency_id for r in outcome.active])

@@ -70,9 +70,8 @@ def _filtered(stmt: SelectT, f: WorklistFilter, only: ColumnElement[bool],
             select(Route.case_id).join(Agency, Agency.id == Route.agency_id)
             .where(Agency.code == f.agency, Route.status == "active")))
     if f.country:
-        stmt = stmt.where(Case.id.in_(
-            select(RouteCountry.case_id).join(Route, Route.id == RouteCountry.route_id)
-            .where(RouteCountry.country == f.country, Route.status == "active")))
+        stmt = stmt.where(Case.id.in_(  # rows of active routes only (routing keeps them so)
+            select(RouteCountry.case_id).where(RouteCountry.country == f.country)))
     if f.new_material:
         stmt = stmt.where(exists(
             select(CaseReport.report_id)

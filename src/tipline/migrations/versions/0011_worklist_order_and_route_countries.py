@@ -5,7 +5,7 @@ triaged and those without a deadline last: an expression index on exactly those 
 (constants written inline, in each database's form) serves the order, the cursor and the
 level and deadline filters (on PostgreSQL it includes the bare columns, so counting a level
 reads the index alone). `cases.merged_into_id` gets the index the case page's lookup of merged
-cases needs. `route_countries` holds the countries of each route, so the
+cases needs. `route_countries` holds the countries of each active route, so the
 country filter is an index lookup instead of a text match in JSON.
 
 Revision ID: 0011
@@ -35,7 +35,7 @@ NO_DEADLINE = {  # the sentinel "no deadline", as each database compares UTCDate
 def _country_rows(connection: sa.Connection) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for route_id, case_id, reasons in connection.execute(
-            sa.text("SELECT id, case_id, reasons FROM routes")):
+            sa.text("SELECT id, case_id, reasons FROM routes WHERE status = 'active'")):
         found = json.loads(reasons) if isinstance(reasons, str) else reasons or []
         countries = {str(r["country"]).upper() for r in found
                      if isinstance(r, dict) and isinstance(r.get("country"), str)
