@@ -9,8 +9,9 @@ the same SQL issued bare in the same run.
 2. Log in as an analyst and request each page through the ASGI app in process (httpx's
    ASGITransport: the middleware, the session, the use case and the template, no network),
    `--requests` times each, after a warm-up: the worklist's first page, a filtered page (level
-   and deadline within N hours), a deep page (the keyset cursor `--deep` rows in) and the case
-   page.
+   and deadline within N hours), a deep page (the keyset cursor `--deep` rows in), a page
+   filtered by country, the case page, and the counts per level (the fragment htmx loads into
+   the worklist page), unfiltered and by country.
 3. "Bare": every SQL statement one request of that page issued (captured from the engine),
    replayed with the same parameters on one SQLAlchemy connection (`exec_driver_sql`) and
    committed, as often: the database's share. The ratio is page p50 / bare p50.
@@ -256,7 +257,8 @@ async def measure(db: Database, settings: Settings, pages: dict[str, str], times
 
         for name, url in pages.items():
             async def get(url: str = url) -> None:
-                answer = await client.get(url)
+                answer = await client.get(url, headers={"HX-Request": "true"} if "/counts" in url
+                                          else None)
                 assert answer.status_code == 200, (url, answer.status_code)
 
             await timed(get, 5)  # warm-up: statement caches, prepared statements
@@ -305,6 +307,8 @@ def main() -> None:
             f"/worklist?after={deep_cursor(db, args.deep)}",
         "worklist, country DE": "/worklist?country=DE",
         "case page": f"/cases/{case_id}",
+        "counts per level (htmx fragment of the worklist)": "/worklist/counts",
+        "counts per level, country DE": "/worklist/counts?country=DE",
     }
     db.dispose()
     with tempfile.TemporaryDirectory() as data_dir:
