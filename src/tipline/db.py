@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     Connection,
     DateTime,
     Engine,
@@ -28,7 +29,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -88,6 +92,31 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+
+class UTCConstant(ColumnElement[dt.datetime]):
+    """A fixed UTC moment written into the SQL text itself (not a bound parameter), in each
+    database's own form: an expression index built on it then matches the queries using it
+    (a bound parameter would not match a prepared statement's generic plan)."""
+
+    inherit_cache = True
+    _traverse_internals = [("moment", InternalTraversal.dp_plain_obj)]
+
+    def __init__(self, moment: dt.datetime) -> None:
+        self.moment = moment.astimezone(dt.UTC)
+        self.type = UTCDateTime()
+
+
+@compiles(UTCConstant, "postgresql")
+def _utc_constant_postgresql(element: UTCConstant, _compiler: SQLCompiler, **_kw: Any) -> str:
+    return f"'{element.moment:%Y-%m-%d %H:%M:%S}+00'::timestamptz"
+
+
+@compiles(UTCConstant)
+def _utc_constant_sqlite(element: UTCConstant, _compiler: SQLCompiler, **_kw: Any) -> str:
+    # SQLite stores UTCDateTime as this text, so the literal compares as the column does.
+    return f"'{element.moment:%Y-%m-%d %H:%M:%S.%f}'"
 
 
 WRITE_OPTION = "tipline_write"

@@ -29,7 +29,7 @@ from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
-from tipline.routing.models import Route
+from tipline.routing.models import Route, RouteCountry
 from tipline.users.models import User
 from tipline.workqueue.models import WorkItem
 
@@ -69,6 +69,7 @@ __all__ = [
     "RetentionWindow",
     "ReviewerPreference",
     "Route",
+    "RouteCountry",
     "SignalVariant",
     "StageRun",
     "User",

@@ -20,6 +20,7 @@ from tipline.cases.models import Case
 from tipline.db import utcnow
 from tipline.pipeline.models import PipelineJob
 from tipline.routing.models import Route
+from tipline.routing.store import record_countries
 from tipline.state import AppState
 from tipline.synthetic.images import generate, to_jpeg
 from tipline.users.schemas import UserCreate
@@ -130,11 +131,15 @@ def _processed(state: AppState, report_ids: tuple[int, ...], ceiling: float = 12
 
 
 def _route(state: AppState, case_id: int, agency_id: int, country: str) -> None:
-    """A route as routing writes it, and the case's deadline (routing owns it)."""
+    """A route as routing writes it (with its countries), and the case's deadline (routing
+    owns it)."""
     deadline = utcnow() + dt.timedelta(hours=30)
     with state.db.transaction() as session:
-        session.add(Route(case_id=case_id, agency_id=agency_id, channel_chain=["direct"],
-                          reasons=[{"kind": "ip", "country": country}], deadline=deadline))
+        route = Route(case_id=case_id, agency_id=agency_id, channel_chain=["direct"],
+                      reasons=[{"kind": "ip", "country": country}], deadline=deadline)
+        session.add(route)
+        session.flush()
+        record_countries(session, [route], [])
         session.execute(update(Case).where(Case.id == case_id).values(deadline=deadline))
 
 

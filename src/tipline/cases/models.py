@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipline.db import Base, BigId, UTCDateTime, utcnow
+from tipline.db import Base, BigId, UTCConstant, UTCDateTime, utcnow
+
+NO_LEVEL = "P9"  # sorts after every level (P1..P4): not yet triaged
+NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)  # sorts after every deadline
 
 
 class Case(Base):
@@ -27,7 +30,7 @@ class Case(Base):
     # released.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -39,7 +42,19 @@ class Case(Base):
     priority_label: Mapped[str | None] = mapped_column(String(200))  # justified by the reasons
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # nearest retention end
 
-    __table_args__ = (Index("ix_cases_worklist", "status", "priority_score", "deadline"),)
+
+# The worklist's order: level, nearest deadline, higher score, id; cases not yet triaged and
+# cases without a deadline last. The constants are written into the SQL text, so the index
+# below (the same expressions after the status) serves the order, the keyset cursor and the
+# level and deadline filters as one range scan on both databases.
+WORKLIST_ORDER = (func.coalesce(Case.priority_level, literal_column(f"'{NO_LEVEL}'")),
+                  func.coalesce(Case.deadline, UTCConstant(NO_DEADLINE)),
+                  -func.coalesce(Case.priority_score, literal_column("0")),
+                  Case.id)
+# PostgreSQL also keeps the bare columns in the index (INCLUDE): without them it reads no
+# expression index alone (index-only), and counting a level would visit the table.
+Index("ix_cases_worklist_order", Case.status, *WORKLIST_ORDER,
+      postgresql_include=["priority_level", "deadline", "priority_score"])
 
 
 class CaseReport(Base):

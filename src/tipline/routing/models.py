@@ -28,3 +28,17 @@ class Route(Base):
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_routes_case_status", "case_id", "status"),)
+
+
+class RouteCountry(Base):
+    """A country an active route was made for (one per reason; routing deletes the rows of a
+    route it supersedes), so the worklist filters cases by country with one index instead of
+    matching text in the routes' JSON reasons."""
+
+    __tablename__ = "route_countries"
+
+    route_id: Mapped[int] = mapped_column(BigId, ForeignKey("routes.id"), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+
+    __table_args__ = (Index("ix_route_countries_country_case", "country", "case_id"),)

@@ -56,6 +56,12 @@ def country_code(value: Any) -> str | None:
     return code if code in ALPHA2 else None
 
 
+
+def reason_countries(reasons: Sequence[Any]) -> list[str]:
+    """The countries a route was made for: one per reason (`plan_routes` writes them)."""
+    return sorted({code for r in reasons if isinstance(r, Mapping)
+                   and (code := country_code(r.get("country")))})
+
 def document_evidence(report_id: int, document: Mapping[str, Any]) -> list[Evidence]:
     """Locations the reporter stated: the reported user's and victims' estimated locations
     and the countries of their addresses."""

@@ -89,6 +89,7 @@ def route_case(session: Session, case_id: int, config: RoutingConfig,
     outcome = Outcome(case.id, unrouted=plan.unrouted)
     _apply_plan(session, case, plan, ids, now, config.margin, outcome)
     session.flush()
+    store.record_countries(session, outcome.created, outcome.superseded)
     _record_deadlines(session, case, outcome)
     outcome.escalated = _alert_at_risk(session, case.id, outcome.active, ids, config.margin)
     outcome.hits = deconflict(session, case.id, [r.agency_id for r in outcome.active])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tipline.cases.models import CaseReport
@@ -13,7 +13,8 @@ from tipline.clusters.store import chunks
 from tipline.reporters.models import Reporter
 from tipline.reports.models import Identifier, IpEvent, Report
 from tipline.routing.geo import CaseInputs, IpLead
-from tipline.routing.models import Route
+from tipline.routing.models import Route, RouteCountry
+from tipline.routing.rules import reason_countries
 
 
 def report_ids(session: Session, case_id: int) -> list[int]:
@@ -80,3 +81,14 @@ def open_deadlines(session: Session, agency_ids: Sequence[int]) -> list[dt.datet
     return [d for d in session.scalars(select(Route.deadline).where(
         Route.agency_id.in_(list(agency_ids)), Route.status == "active",
         Route.deadline.is_not(None))) if d is not None]
+
+
+def record_countries(session: Session, created: Sequence[Route],
+                     superseded: Sequence[Route]) -> None:
+    """Keep `route_countries` the countries of the active routes: a new route adds its
+    reasons' countries, a superseded one takes its own away (ids assigned: after a flush)."""
+    gone = [r.id for r in superseded]
+    if gone:
+        session.execute(delete(RouteCountry).where(RouteCountry.route_id.in_(gone)))
+    session.add_all(RouteCountry(route_id=r.id, country=country, case_id=r.case_id)
+                    for r in created for country in reason_countries(r.reasons))

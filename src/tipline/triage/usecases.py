@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tipline import access
 from tipline.db import Database, utcnow
 from tipline.triage import store
-from tipline.triage.worklist import Cursor, WorklistFilter, sort_key
+from tipline.triage.worklist import COUNT_CAP, Cursor, WorklistFilter, sort_key
 from tipline.users.service import StaffUser
 
 
@@ -25,12 +25,14 @@ class WorklistPage:
     rows: list[store.WorklistRow]
     counts: dict[str, int]  # cases per level under the other filters ("P9": not triaged)
     next_cursor: str | None  # where the next page starts; None on the last page
+    count_cap: int = COUNT_CAP  # a count above it means "more than count_cap"
 
 
 def worklist_page(db: Database, user: StaffUser, filters: WorklistFilter,
-                  after: str | None, limit: int) -> WorklistPage:
-    """One page of the worklist (keyset: it starts after the cursor `after`) and the counts
-    per level; an agency user sees only the cases routed to its agency."""
+                  after: str | None, limit: int, with_counts: bool = True) -> WorklistPage:
+    """One page of the worklist (keyset: it starts after the cursor `after`) and, unless
+    asked not to, the counts per level; an agency user sees only the cases routed to its
+    agency."""
     cursor = Cursor.decode(after) if after else None
     now = utcnow()
     with db.sessions() as session:
@@ -40,9 +42,20 @@ def worklist_page(db: Database, user: StaffUser, filters: WorklistFilter,
         cases = store.worklist_page(session, filters, only, cursor, limit + 1, now)
         more, cases = len(cases) > limit, cases[:limit]
         reports = store.report_counts(session, [c.id for c in cases])
-        counts = store.level_counts(session, filters, only, now)
+        counts = (store.level_counts(session, filters, only, now, COUNT_CAP)
+                  if with_counts else {})
     last = cases[-1] if cases and more else None
     next_cursor = (sort_key(last.priority_level, last.deadline, last.priority_score,
                             last.id).encode() if last else None)
     return WorklistPage([store.WorklistRow(c, reports.get(c.id, 0)) for c in cases], counts,
                         next_cursor)
+
+
+def worklist_counts(db: Database, user: StaffUser, filters: WorklistFilter) -> dict[str, int]:
+    """Cases per level under every filter but the level, each counted up to `COUNT_CAP` + 1
+    (more means "more than COUNT_CAP"); only the cases the user may see."""
+    with db.sessions() as session:
+        viewer = access.staff_viewer(session, user)
+        access.check_worklist(viewer)
+        return store.level_counts(session, filters, access.visible_cases(viewer), utcnow(),
+                                  COUNT_CAP)

@@ -1,8 +1,9 @@
 """The worklist's filters and its keyset cursor: pure values, no I/O.
 
 The worklist is ordered by (level, deadline, score descending, case id), with cases not yet
-triaged and cases without a deadline last. A page ends with a cursor holding the last row's
-sort key; the next page starts after it (keyset pagination: no OFFSET, no count of
+triaged (level `NO_LEVEL`) and cases without a deadline (`NO_DEADLINE`) last
+(`cases.models.WORKLIST_ORDER`, served by one index). A page ends with a cursor holding the
+last row's sort key; the next page starts after it (keyset pagination: no OFFSET, no count of
 everything)."""
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from tipline.cases.models import NO_DEADLINE, NO_LEVEL
 from tipline.errors import Invalid
 
 LEVELS = ("P1", "P2", "P3", "P4")
 STATUSES = ("open", "closed", "merged")
-NO_LEVEL = "P9"  # sorts after every level: not yet triaged
-NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)  # sorts after every deadline
+COUNT_CAP = 1_000  # counts per level stop here ("1000+"): a page's cost never grows with it
 
 
 @dataclass(frozen=True)

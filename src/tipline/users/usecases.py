@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from tipline import access
 from tipline.agencies import store as agencies_store
-from tipline.audit.service import Actor
+from tipline.audit.service import Actor, record
 from tipline.db import Database
 from tipline.errors import Invalid, NotFound
 from tipline.reporters import store as reporters_store
@@ -26,12 +26,23 @@ from tipline.users.service import (
     user_row,
 )
 
+ANONYMOUS = "anonymous"  # the actor of a failed login: nobody is authenticated
+USERNAME_LOGGED = 200  # the audit log's object id holds at most this much of a username tried
 
-def login(db: Database, username: str, password: str,
-          cache: StaffCredentialCache) -> StaffUser | None:
-    """The active staff user with these credentials, or None (a read: nothing is written)."""
-    with db.sessions() as session:
-        return authenticate(session, username, password, cache)
+
+def login(db: Database, username: str, password: str, cache: StaffCredentialCache,
+          remote_addr: str | None = None) -> StaffUser | None:
+    """The active staff user with these credentials, or None. Both are audited: `staff.login`
+    by the user, `staff.login_failed` by nobody on the username tried (the same event whether
+    the username exists or not, so the log does not tell them apart; never the password)."""
+    with db.transaction() as session:
+        user = authenticate(session, username, password, cache)
+        if user is None:
+            record(session, Actor(ANONYMOUS, remote_addr), "staff.login_failed", "user",
+                   username[:USERNAME_LOGGED])
+        else:
+            record(session, user.actor(remote_addr), "staff.login", "user", user.id)
+        return user
 
 
 def session_user(db: Database, user_id: int) -> StaffUser | None:

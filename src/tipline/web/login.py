@@ -34,8 +34,9 @@ async def login_page(request: Request, next: str | None = None) -> Response:
 async def login(request: Request, username: str = Form(""), password: str = Form(""),
                 next: str = Form("")) -> Response:
     state: AppState = request.app.state.tipline
-    user: StaffUser | None = await in_thread(login_usecase, state.db, username, password,
-                                             staff_cache(request))
+    user: StaffUser | None = await in_thread(
+        login_usecase, state.db, username, password, staff_cache(request),
+        request.client.host if request.client else None)
     if user is None:
         return render(request, "login.html", {"next": local_path(next, ""), "username": username,
                                               "error": "The username or password is wrong."},

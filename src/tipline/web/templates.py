@@ -65,7 +65,13 @@ def when(moment: datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
+def at_most(count: int, cap: int) -> str:
+    """A count that stopped at `cap` (the worklist counts no further) as "10000+"."""
+    return f"{cap}+" if count > cap else str(count)
+
+
 templates.env.filters["time_left"] = time_left
+templates.env.filters["at_most"] = at_most
 templates.env.filters["when"] = when
 templates.env.filters["seconds"] = seconds
 
