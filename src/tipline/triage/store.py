@@ -78,6 +78,15 @@ SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
 # the index on them bounds the scan (a filter on the bare column would only be checked row
 # by row while the scan walks the whole level).
 
+def held_by(owner_id: int | None, now: dt.datetime) -> ColumnElement[bool]:
+    """Cases this user holds (assigned, or taken with a lease still running); with None,
+    cases nobody holds (no owner, or a lease that ran out)."""
+    running = Case.lease_until.is_(None) | (Case.lease_until > now)
+    if owner_id is None:
+        return Case.owner_id.is_(None) | ~running
+    return (Case.owner_id == owner_id) & running
+
+
 def _filtered(stmt: SelectT, f: WorklistFilter, only: ColumnElement[bool],
               now: dt.datetime, with_level: bool = True) -> SelectT:
     level, deadline = WORKLIST_ORDER[0], WORKLIST_ORDER[1]
@@ -93,6 +102,8 @@ def _filtered(stmt: SelectT, f: WorklistFilter, only: ColumnElement[bool],
     if f.country:
         stmt = stmt.where(Case.id.in_(  # rows of active routes only (routing keeps them so)
             select(RouteCountry.case_id).where(RouteCountry.country == f.country)))
+    if f.work_status:
+        stmt = stmt.where(Case.work_status == f.work_status)
     if f.new_material:
         stmt = stmt.where(exists(
             select(CaseReport.report_id)

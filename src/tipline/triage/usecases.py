@@ -3,12 +3,18 @@ may see."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import Session
 
 from tipline import access
 from tipline.db import Database, utcnow
+from tipline.errors import Invalid
 from tipline.triage import store
 from tipline.triage.worklist import COUNT_CAP, Cursor, WorklistFilter, sort_key
+from tipline.users import store as users_store
 from tipline.users.service import StaffUser
 
 
@@ -38,7 +44,7 @@ def worklist_page(db: Database, user: StaffUser, filters: WorklistFilter,
     with db.sessions() as session:
         viewer = access.staff_viewer(session, user)
         access.check_worklist(viewer)
-        only = access.visible_cases(viewer)
+        only = _narrowed(session, viewer, user, filters, now)
         cases = store.worklist_page(session, filters, only, cursor, limit + 1, now)
         more, cases = len(cases) > limit, cases[:limit]
         reports = store.report_counts(session, [c.id for c in cases])
@@ -57,5 +63,24 @@ def worklist_counts(db: Database, user: StaffUser, filters: WorklistFilter) -> d
     with db.sessions() as session:
         viewer = access.staff_viewer(session, user)
         access.check_worklist(viewer)
-        return store.level_counts(session, filters, access.visible_cases(viewer), utcnow(),
+        now = utcnow()
+        return store.level_counts(session, filters,
+                                  _narrowed(session, viewer, user, filters, now), now,
                                   COUNT_CAP)
+
+
+def _narrowed(session: Session, viewer: access.Viewer, user: StaffUser,
+              filters: WorklistFilter, now: dt.datetime) -> ColumnElement[bool]:
+    """The cases the viewer may see, narrowed to the holder the filter names ("me", "nobody"
+    or a username; an unknown username is refused rather than matching nothing)."""
+    only = access.visible_cases(viewer)
+    if filters.owner is None:
+        return only
+    if filters.owner == "nobody":
+        return and_(only, store.held_by(None, now))
+    if filters.owner == "me":
+        return and_(only, store.held_by(user.id, now))
+    holder = users_store.by_username(session, filters.owner)
+    if holder is None:
+        raise Invalid(f"no user named {filters.owner!r}")
+    return and_(only, store.held_by(holder.id, now))

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from tipline.cases.models import NO_DEADLINE, NO_LEVEL
+from tipline.cases.rules import STATUSES as WORK_STATUSES
 from tipline.errors import Invalid
 
 LEVELS = ("P1", "P2", "P3", "P4")
@@ -30,6 +31,8 @@ class WorklistFilter:
     agency: str | None = None  # an agency code the case is routed to (active route)
     new_material: bool = False  # only cases with media no bank knows
     within_hours: float | None = None  # only cases whose deadline is at most this far off
+    work_status: str | None = None  # casework status: new, in_review, referred, ...
+    owner: str | None = None  # who holds it: "me", "nobody", or a username
 
     def __post_init__(self) -> None:
         if self.level is not None and self.level not in LEVELS:
@@ -40,6 +43,11 @@ class WorklistFilter:
             raise Invalid(f"country {self.country!r} must be an ISO 3166 alpha-2 code")
         if self.within_hours is not None and self.within_hours <= 0:
             raise Invalid("the deadline window must be a positive number of hours")
+        if self.work_status is not None and self.work_status not in WORK_STATUSES:
+            raise Invalid(f"casework status {self.work_status!r} is not one of "
+                          f"{', '.join(WORK_STATUSES)}")
+        if self.owner is not None and not re.fullmatch(r"[A-Za-z0-9_.@-]{1,100}", self.owner):
+            raise Invalid("owner must be me, nobody or a username")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,14 @@ from starlette.responses import Response
 from tipline.http import in_thread
 from tipline.state import AppState
 from tipline.triage import usecases
-from tipline.triage.worklist import COUNT_CAP, LEVELS, NO_LEVEL, STATUSES, WorklistFilter
+from tipline.triage.worklist import (
+    COUNT_CAP,
+    LEVELS,
+    NO_LEVEL,
+    STATUSES,
+    WORK_STATUSES,
+    WorklistFilter,
+)
 from tipline.users.service import StaffUser
 from tipline.web.nav import STAFF_ROLES
 from tipline.web.pages import page_router
@@ -32,7 +39,7 @@ def _blank_to_none(value: str) -> str | None:
 
 
 def filters_from(level: str, status: str, country: str, agency: str, new_material: str,
-                 within_hours: str) -> WorklistFilter:
+                 within_hours: str, work_status: str = "", owner: str = "") -> WorklistFilter:
     """The filter form's fields (empty means "any") as a worklist filter."""
     hours = _blank_to_none(within_hours)
     try:
@@ -43,7 +50,8 @@ def filters_from(level: str, status: str, country: str, agency: str, new_materia
         level=_blank_to_none(level), status=status or "open",
         country=(_blank_to_none(country) or "").upper() or None,
         agency=(_blank_to_none(agency) or "").upper() or None,
-        new_material=new_material in ("1", "on", "true"), within_hours=window)
+        new_material=new_material in ("1", "on", "true"), within_hours=window,
+        work_status=_blank_to_none(work_status), owner=_blank_to_none(owner))
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,14 @@ class FilterForm:
 
 
 def filter_form(level: Text = "", status: Text = "", country: Text = "", agency: Text = "",
-                new_material: Text = "", within_hours: Text = "") -> FilterForm:
-    filters = filters_from(level, status, country, agency, new_material, within_hours)
+                new_material: Text = "", within_hours: Text = "", work_status: Text = "",
+                owner: Text = "") -> FilterForm:
+    filters = filters_from(level, status, country, agency, new_material, within_hours,
+                           work_status, owner)
     form: dict[str, Any] = {"level": level, "status": filters.status, "country": country,
                             "agency": agency, "new_material": filters.new_material,
-                            "within_hours": within_hours}
+                            "within_hours": within_hours, "work_status": work_status,
+                            "owner": owner}
     query = {k: str(v) for k, v in form.items() if v and k != "new_material"}
     if filters.new_material:
         query["new_material"] = "1"
@@ -76,6 +87,7 @@ async def worklist(request: Request, after: Annotated[str, Query(max_length=200)
     query = chosen.query
     return render(request, "worklist.html", {
         "page": page, "form": chosen.form, "levels": LEVELS, "statuses": STATUSES,
+        "work_statuses": WORK_STATUSES,
         "first_page": not after, "first_url": "/worklist?" + urlencode(query),
         "counts_url": "/worklist/counts?" + urlencode(query),
         "next_url": ("/worklist?" + urlencode({**query, "after": page.next_cursor})
