@@ -26,6 +26,10 @@ class ImportResult(BaseModel):
     new_signals: int
     new_entries: int
     new_provenance: int
+    reclassified: int = 0  # provenance rows whose content changed
+    unchanged: int = 0
+    removed: int = 0  # provenance rows a replacing import no longer lists
+    disabled_entries: int = 0  # entries those removals left without a source
 
 
 class Disagreement(BaseModel):
