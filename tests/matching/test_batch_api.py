@@ -8,10 +8,11 @@ import time
 import httpx
 
 from staff_support import add_user
-from support import LiveServer
 from tipline.banks.formats import FORMATS
 from tipline.banks.records import HashRecord
 from tipline.state import AppState
+
+from support import LiveServer
 
 PATIENCE = 120.0
 

@@ -43,11 +43,17 @@ def _run(session: Session, sql: str, **params: object) -> int:
 
 def _prepare(session: Session) -> int:
     """Drop duplicate (hash, source) rows, keeping the last; index the staging table."""
-    _run(session, f"DELETE FROM {STAGE} WHERE n NOT IN (SELECT max(n) FROM {STAGE} "
-                  "GROUP BY signal_type, value, contributor, source_list)")
+    if dialect(session) == "postgresql":
+        # Hash joins over a million staged rows need more than the 4 MB default; without it
+        # PostgreSQL falls back to plans that are quadratic in the import's size.
+        _run(session, "SET LOCAL work_mem = '256MB'")
     _run(session, f"CREATE INDEX ix_{STAGE}_key ON {STAGE} (signal_type, value)")
     if dialect(session) == "postgresql":
         _run(session, f"ANALYZE {STAGE}")  # temporary tables get no statistics otherwise
+    _run(session, f"DELETE FROM {STAGE} WHERE EXISTS (SELECT 1 FROM {STAGE} t WHERE "
+                  f"t.signal_type = {STAGE}.signal_type AND t.value = {STAGE}.value AND "
+                  f"t.contributor = {STAGE}.contributor AND t.source_list = "
+                  f"{STAGE}.source_list AND t.n > {STAGE}.n)")
     count = session.scalar(text(f"SELECT count(*) FROM {STAGE}"))
     return int(count or 0)
 
