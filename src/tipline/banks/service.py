@@ -16,6 +16,7 @@ from tipline.audit.service import Actor, record
 from tipline.banks import changes, merge, staging, store
 from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance, SignalVariant
 from tipline.banks.records import HashRecord
+from tipline.banks.rules import Row, staging_row
 from tipline.banks.schemas import BankCreate, Disagreement, ImportResult, NegativeConflict
 
 
@@ -50,14 +51,23 @@ def set_bank_enabled(session: Session, bank: Bank, enabled: bool, actor: Actor) 
 def import_records(session: Session, bank: Bank, records: Iterable[HashRecord], actor: Actor,
                    *, replace: bool = False, on_chunk: Callable[[int], None] | None = None,
                    variants: dict[str, list[tuple[str, str]]] | None = None) -> ImportResult:
-    """Add hashes with their provenance to a bank, streaming: records are staged chunk by
-    chunk (`staging`) and merged with set-based statements (`merge`). The same hash already
+    """`import_rows` of records."""
+    return import_rows(session, bank, (staging_row(r) for r in records), actor,
+                       replace=replace, on_chunk=on_chunk, variants=variants)
+
+
+def import_rows(session: Session, bank: Bank, rows: Iterable[Row], actor: Actor,
+                *, replace: bool = False, on_chunk: Callable[[int], None] | None = None,
+                variants: dict[str, list[tuple[str, str]]] | None = None) -> ImportResult:
+    """Add hashes with their provenance to a bank, streaming: validated rows
+    (`rules.STAGE_COLUMNS`) are staged chunk by chunk (`staging`) and merged with set-based
+    statements (`merge`). The same hash already
     stored keeps its one signal row and gains this bank's entry and this source's provenance;
     re-importing a source rewrites only the provenance rows whose content changed. `replace`:
     the file is its sources' whole list, so what they no longer list is removed. `variants`
     maps a PDQ value to extra (label, hash) pairs computed from the media."""
     staging.create(session)
-    loaded = staging.load(session, records, on_chunk)
+    loaded = staging.load(session, rows, on_chunk)
     counts = merge.merge(session, bank.id, replace)
     staging.drop(session)
     if variants:

@@ -20,7 +20,7 @@ from tipline import access
 from tipline.audit.service import Actor
 from tipline.banks import service, store
 from tipline.banks.formats import detect
-from tipline.banks.formats.streaming import STREAMS, stream_hma
+from tipline.banks.formats.streaming import STREAMS, stream_rows
 from tipline.banks.formats.validate import validate_record
 from tipline.banks.records import FormatError, HashRecord
 from tipline.banks.schemas import BankCreate, BankOut, ImportResult
@@ -101,10 +101,10 @@ def import_file(db: Database, user: StaffUser | None, name: str, path: Path, fmt
         chosen = chosen_format(f, path.name, fmt)
         with _write(db, user, on_commit) as session:
             bank = service.require_bank(session, name)
-            records = stream_hma(f, bank.kind) if chosen == "hma" else STREAMS[chosen](f)  # type: ignore[arg-type]
+            rows = stream_rows(chosen, f, bank.kind)  # type: ignore[arg-type]
             progress = (lambda n: on_progress(f.tell(), n)) if on_progress else None
-            return service.import_records(session, bank, records, actor, replace=replace,
-                                          on_chunk=progress)
+            return service.import_rows(session, bank, rows, actor, replace=replace,
+                                       on_chunk=progress)
 
 
 def add_entry(db: Database, user: StaffUser | None, name: str, record: HashRecord,

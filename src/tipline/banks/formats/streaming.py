@@ -18,11 +18,14 @@ import ijson
 from lxml import etree
 
 from tipline.banks.formats import csvfmt, hma, ncmec, vics
-from tipline.banks.formats.validate import validate_record
+from tipline.banks.formats.validate import HEX_LENGTHS, validate_record
 from tipline.banks.records import FormatError, HashRecord
+from tipline.banks.rules import Row, staging_row
 
 Stream = Callable[[IO[bytes]], Iterator[HashRecord]]
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_LOWER_HEX = re.compile(r"[0-9a-f]+")  # a hash already in normal form
+_SEEN_LIMIT = 10_000  # distinct row descriptions remembered by `hma_rows`
 
 
 def lines(f: IO[bytes]) -> Iterator[str]:
@@ -70,37 +73,93 @@ def stream_hma(f: IO[bytes], polarity: hma.Polarity | None = None) -> Iterator[H
     refused (tipline keeps "benign" per bank, not per row)."""
     text = lines(f)
     first = next(text, "")
-    expected = polarity
     if first.lstrip().lower().startswith("signal_type,"):
         parsed = _hma_csv(first, text)
     else:
         parsed = _hma_lines(first, text)
-    for record, pole, where in parsed:
-        expected = expected or pole
-        if pole != expected:
-            raise FormatError(where, f"{pole} signal in a {expected} list; import it into a "
-                                     f"bank of its polarity (a {pole} bank)")
-        yield record
+    yield from _checked(parsed, polarity)
 
 
 def _hma_csv(first: str, text: Iterator[str]) -> Iterator[tuple[HashRecord, hma.Polarity, str]]:
+    reader = _hma_reader(first, text)
+    for n, row in enumerate(_csv(reader), 1):
+        read = _hma_csv_record(row, n, reader.line_num)
+        if read is not None:
+            yield read
+
+
+def _hma_reader(first: str, text: Iterator[str]) -> Any:
     if [c.strip().lower() for c in next(csv.reader([first]))] != list(hma.HEADER):
         raise FormatError("line 1", f"header must be {','.join(hma.HEADER)}")
-    reader = csv.reader(text, strict=True)
+    return csv.reader(text, strict=True)
+
+
+def _hma_csv_record(row: list[str], n: int, line_num: int
+                    ) -> tuple[HashRecord, hma.Polarity, str] | None:
+    """One row of an HMA CSV list, checked; None for an empty row."""
+    if not any(cell.strip() for cell in row):
+        return None
+    where = f"entry {n} (line {line_num + 1})"
+    if len(row) != len(hma.HEADER):
+        raise FormatError(where, f"{len(row)} cells, expected {len(hma.HEADER)}")
+    kind, value, collab, category, tags = row
+    signal_type, content_type = hma._signal_type(kind, where)
+    classifications, jurisdictions, note = hma._tags(tags, where)
+    record = HashRecord(signal_type=signal_type, value=value,
+                        classifications=classifications, jurisdictions=tuple(jurisdictions),
+                        source_list=collab.strip() or None, note=note,
+                        content_type=content_type)
+    return validate_record(record, where), hma._category(category, where), where
+
+
+def hma_rows(f: IO[bytes], polarity: hma.Polarity | None = None) -> Iterator[Row]:
+    """An HMA list as staging rows (`rules.STAGE_COLUMNS`), with the checks of `stream_hma`.
+    A list repeats a few descriptions (type, collaboration, category, tags) over millions of
+    hashes, so a row whose description was seen before costs a hash check and a tuple; any
+    other row (a new description, a hash not already in normal form, an error) takes the
+    full path, which also reports errors exactly as `stream_hma` does."""
+    text = lines(f)
+    first = next(text, "")
+    if not first.lstrip().lower().startswith("signal_type,"):
+        yield from (staging_row(r) for r in _checked(_hma_lines(first, text), polarity))
+        return
+    reader = _hma_reader(first, text)
+    seen: dict[tuple[str, ...], tuple[str, int, Row]] = {}
+    expected: list[hma.Polarity | None] = [polarity]
     for n, row in enumerate(_csv(reader), 1):
-        if not any(cell.strip() for cell in row):
+        known = seen.get((row[0], *row[2:])) if len(row) == len(hma.HEADER) else None
+        value = row[1]
+        if known is not None and len(value) == known[1] and _LOWER_HEX.fullmatch(value):
+            yield (known[0], value, *known[2])
             continue
-        where = f"entry {n} (line {reader.line_num + 1})"
-        if len(row) != len(hma.HEADER):
-            raise FormatError(where, f"{len(row)} cells, expected {len(hma.HEADER)}")
-        kind, value, collab, category, tags = row
-        signal_type, content_type = hma._signal_type(kind, where)
-        classifications, jurisdictions, note = hma._tags(tags, where)
-        record = HashRecord(signal_type=signal_type, value=value,
-                            classifications=classifications, jurisdictions=tuple(jurisdictions),
-                            source_list=collab.strip() or None, note=note,
-                            content_type=content_type)
-        yield validate_record(record, where), hma._category(category, where), where
+        read = _hma_csv_record(row, n, reader.line_num)
+        if read is None:
+            continue
+        record, pole, where = read
+        _check_polarity(expected, pole, where)
+        staged = staging_row(record)
+        if len(seen) >= _SEEN_LIMIT:  # memory stays bounded whatever the file holds
+            seen.clear()
+        seen[(row[0], *row[2:])] = (record.signal_type,
+                                    HEX_LENGTHS.get(record.signal_type, -1), staged[2:])
+        yield staged
+
+
+def _checked(parsed: Iterator[tuple[HashRecord, hma.Polarity, str]],
+             polarity: hma.Polarity | None) -> Iterator[HashRecord]:
+    expected: list[hma.Polarity | None] = [polarity]
+    for record, pole, where in parsed:
+        _check_polarity(expected, pole, where)
+        yield record
+
+
+def _check_polarity(expected: list[hma.Polarity | None], pole: hma.Polarity,
+                    where: str) -> None:
+    """`expected[0]`: the bank's kind, else the file's first row's."""
+    expected[0] = expected[0] or pole
+    if pole != expected[0]:
+        raise FormatError(where, f"{pole} signal in a {expected[0]} list; import it into a "
+                                 f"bank of its polarity (a {pole} bank)")
 
 
 def _hma_lines(first: str, text: Iterator[str]
@@ -205,3 +264,10 @@ def _ncmec_entry(element: etree._Element, counts: dict[str, int]) -> Iterator[Ha
 
 STREAMS: dict[str, Stream] = {"vics": stream_vics, "ncmec": stream_ncmec, "hma": stream_hma,
                               "csv": stream_csv}
+
+
+def stream_rows(fmt: str, f: IO[bytes], polarity: hma.Polarity | None) -> Iterator[Row]:
+    """A file of format `fmt` as staging rows; HMA lists take their fast path."""
+    if fmt == "hma":
+        return hma_rows(f, polarity)
+    return (staging_row(record) for record in STREAMS[fmt](f))
