@@ -121,12 +121,15 @@ def _collect_removed(session: Session, bank_id: int) -> None:
     """A replacing import: the provenance of the file's sources, in this bank, that the file
     no longer lists (read before this import adds any)."""
     _temporary(session, SOURCES, f"SELECT DISTINCT contributor, source_list FROM {KEYED}")
+    # NOT IN over the keyed ids: PostgreSQL hashes them once (a NOT EXISTS was planned as a
+    # rescan of the keyed table per provenance row when the sources were misestimated).
     _temporary(session, REMOVED,
                "SELECT p.id AS provenance_id, p.entry_id FROM bank_provenance p "
-               f"JOIN bank_entries e ON e.id = p.entry_id JOIN {SOURCES} src "
-               "ON src.contributor = p.contributor AND src.source_list = p.source_list "
-               f"WHERE e.bank_id = :bank AND NOT EXISTS (SELECT 1 FROM {KEYED} k "
-               "WHERE k.provenance_id = p.id)", bank=bank_id)
+               "JOIN bank_entries e ON e.id = p.entry_id WHERE e.bank_id = :bank AND "
+               "(p.contributor, p.source_list) IN "
+               f"(SELECT contributor, source_list FROM {SOURCES}) "
+               f"AND p.id NOT IN (SELECT provenance_id FROM {KEYED} "
+               "WHERE provenance_id IS NOT NULL)", bank=bank_id)
 
 
 def _provenance(session: Session, bank_id: int) -> tuple[int, int]:
