@@ -7,8 +7,11 @@ joined to its signal, this bank's entry and this source's provenance as stored. 
 statement reads that table and writes only what differs: new signals, entries and provenance,
 provenance whose fingerprint changed, and (replacing imports) what the file no longer lists.
 No staged row is ever rewritten: rewriting a temporary table row by row (`UPDATE`) cost more
-than everything else. The change log is written last, so followers see the import in one
-sequence number.
+than everything else. Signals are inserted in hash order, so their (long) unique index grows
+at its right edge instead of at random pages (at a million rows random order no longer fits
+the buffer cache); entries keep the file's order (exports list them in it), and provenance
+and variants follow their parent's id, again at the right edge of their indexes. The change
+log is written last, so followers see the import in one sequence number.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def _signals(session: Session) -> int:
                          f"SELECT s.signal_type, s.value FROM {STAGE} s WHERE NOT EXISTS "
                          "(SELECT 1 FROM bank_signals b WHERE b.signal_type = s.signal_type "
                          "AND b.value = s.value) GROUP BY s.signal_type, s.value "
-                         f"ORDER BY min(s.n){conflict}")
+                         f"ORDER BY s.signal_type, s.value{conflict}")
 
 
 def _key(session: Session, bank_id: int) -> int:
@@ -152,7 +155,7 @@ def _provenance(session: Session, bank_id: int) -> tuple[int, int]:
                  f"{cast.format('k.classifications')}, {cast.format('k.jurisdictions')}, "
                  f"k.note, k.item, k.content_type, k.fingerprint FROM {KEYED} k "
                  "JOIN bank_entries e ON e.bank_id = :bank AND e.signal_id = k.signal_id "
-                 "WHERE k.provenance_id IS NULL ORDER BY k.n", now=now, bank=bank_id)
+                 "WHERE k.provenance_id IS NULL ORDER BY e.id, k.n", now=now, bank=bank_id)
     return changed, new
 
 
@@ -176,7 +179,7 @@ def _variants(session: Session) -> None:
                   "WHERE k.signal_type = 'pdq' AND k.entry_id IS NULL AND NOT EXISTS "
                   "(SELECT 1 FROM bank_signal_variants v WHERE v.signal_id = k.signal_id "
                   f"AND v.label = '{ORIGINAL}') "
-                  "GROUP BY k.signal_id, k.value ORDER BY min(k.n)")
+                  "GROUP BY k.signal_id, k.value ORDER BY k.signal_id")
 
 
 def _log_changes(session: Session, removals: bool) -> int:
