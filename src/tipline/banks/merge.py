@@ -7,11 +7,11 @@ joined to its signal, this bank's entry and this source's provenance as stored. 
 statement reads that table and writes only what differs: new signals, entries and provenance,
 provenance whose fingerprint changed, and (replacing imports) what the file no longer lists.
 No staged row is ever rewritten: rewriting a temporary table row by row (`UPDATE`) cost more
-than everything else. Signals are inserted in hash order, so their (long) unique index grows
-at its right edge instead of at random pages (at a million rows random order no longer fits
-the buffer cache); entries keep the file's order (exports list them in it), and provenance
-and variants follow their parent's id, again at the right edge of their indexes. The change
-log is written last, so followers see the import in one sequence number.
+than everything else. Signals and entries are inserted in the file's order (exports list
+entries in it), so entry indexes keyed on the signal grow at their right edge; provenance and
+variants follow their parent's id for the same reason (inserting entries in random signal
+order cost more than all the other statements at a million rows). The change log is written
+last, so followers see the import in one sequence number.
 """
 
 from __future__ import annotations
@@ -82,17 +82,18 @@ def _signals(session: Session) -> int:
                          f"SELECT s.signal_type, s.value FROM {STAGE} s WHERE NOT EXISTS "
                          "(SELECT 1 FROM bank_signals b WHERE b.signal_type = s.signal_type "
                          "AND b.value = s.value) GROUP BY s.signal_type, s.value "
-                         f"ORDER BY s.signal_type, s.value{conflict}")
+                         f"ORDER BY min(s.n){conflict}")
 
 
 def _key(session: Session, bank_id: int) -> int:
-    """Every distinct staged row with what is stored for it, in one pass; returns how many."""
+    """Every distinct staged row with what is stored for it, in one pass; returns how many.
+    The table holds ids only (the staged text is joined back by `n` for the few rows that
+    need it): at a million rows, writing it was most of a re-import's time."""
     _temporary(
         session, KEYED,
-        "SELECT s.n, s.signal_type, s.value, s.contributor, s.source_list, s.contributed_at, "
-        "s.classifications, s.jurisdictions, s.note, s.item, s.content_type, s.fingerprint, "
-        "b.id AS signal_id, e.id AS entry_id, e.enabled AS entry_enabled, "
-        "p.id AS provenance_id, p.fingerprint AS stored_fingerprint "
+        "SELECT s.n, s.signal_type, b.id AS signal_id, e.id AS entry_id, "
+        "e.enabled AS entry_enabled, p.id AS provenance_id, "
+        "(p.fingerprint IS NULL OR p.fingerprint <> s.fingerprint) AS changed "
         f"FROM {STAGE} s JOIN bank_signals b "
         "ON b.signal_type = s.signal_type AND b.value = s.value "
         "LEFT JOIN bank_entries e ON e.bank_id = :bank AND e.signal_id = b.id "
@@ -123,7 +124,7 @@ def _entries(session: Session, bank_id: int) -> int:
 def _collect_removed(session: Session, bank_id: int) -> None:
     """A replacing import: the provenance of the file's sources, in this bank, that the file
     no longer lists (read before this import adds any)."""
-    _temporary(session, SOURCES, f"SELECT DISTINCT contributor, source_list FROM {KEYED}")
+    _temporary(session, SOURCES, f"SELECT DISTINCT contributor, source_list FROM {STAGE}")
     # NOT IN over the keyed ids: PostgreSQL hashes them once (a NOT EXISTS was planned as a
     # rescan of the keyed table per provenance row when the sources were misestimated).
     _temporary(session, REMOVED,
@@ -140,20 +141,21 @@ def _provenance(session: Session, bank_id: int) -> tuple[int, int]:
     cast = "CAST({} AS JSON)" if _postgresql(session) else "{}"
     now = _now(session)
     changed = _run(
-        session, "UPDATE bank_provenance SET contributed_at = k.contributed_at, "
-                 f"classifications = {cast.format('k.classifications')}, "
-                 f"jurisdictions = {cast.format('k.jurisdictions')}, note = k.note, "
-                 "item = k.item, content_type = k.content_type, fingerprint = k.fingerprint, "
-                 f"imported_at = :now FROM {KEYED} k WHERE bank_provenance.id = k.provenance_id "
-                 "AND (k.stored_fingerprint IS NULL OR k.stored_fingerprint <> k.fingerprint)",
+        session, "UPDATE bank_provenance SET contributed_at = s.contributed_at, "
+                 f"classifications = {cast.format('s.classifications')}, "
+                 f"jurisdictions = {cast.format('s.jurisdictions')}, note = s.note, "
+                 "item = s.item, content_type = s.content_type, fingerprint = s.fingerprint, "
+                 f"imported_at = :now FROM {KEYED} k JOIN {STAGE} s ON s.n = k.n "
+                 "WHERE bank_provenance.id = k.provenance_id AND k.changed",
         now=now)
     new = _run(
         session, "INSERT INTO bank_provenance (entry_id, contributor, source_list, "
                  "contributed_at, imported_at, classifications, jurisdictions, note, item, "
                  "content_type, fingerprint) "
-                 "SELECT e.id, k.contributor, k.source_list, k.contributed_at, :now, "
-                 f"{cast.format('k.classifications')}, {cast.format('k.jurisdictions')}, "
-                 f"k.note, k.item, k.content_type, k.fingerprint FROM {KEYED} k "
+                 "SELECT e.id, s.contributor, s.source_list, s.contributed_at, :now, "
+                 f"{cast.format('s.classifications')}, {cast.format('s.jurisdictions')}, "
+                 f"s.note, s.item, s.content_type, s.fingerprint FROM {KEYED} k "
+                 f"JOIN {STAGE} s ON s.n = k.n "
                  "JOIN bank_entries e ON e.bank_id = :bank AND e.signal_id = k.signal_id "
                  "WHERE k.provenance_id IS NULL ORDER BY e.id, k.n", now=now, bank=bank_id)
     return changed, new
@@ -175,11 +177,12 @@ def _variants(session: Session) -> None:
     """A PDQ signal's own hash is its first index variant (entries already in this bank had
     theirs written when they came)."""
     _run(session, "INSERT INTO bank_signal_variants (signal_id, label, value) "
-                  f"SELECT k.signal_id, '{ORIGINAL}', k.value FROM {KEYED} k "
+                  f"SELECT k.signal_id, '{ORIGINAL}', s.value FROM {KEYED} k "
+                  f"JOIN {STAGE} s ON s.n = k.n "
                   "WHERE k.signal_type = 'pdq' AND k.entry_id IS NULL AND NOT EXISTS "
                   "(SELECT 1 FROM bank_signal_variants v WHERE v.signal_id = k.signal_id "
                   f"AND v.label = '{ORIGINAL}') "
-                  "GROUP BY k.signal_id, k.value ORDER BY k.signal_id")
+                  "GROUP BY k.signal_id, s.value ORDER BY k.signal_id")
 
 
 def _log_changes(session: Session, removals: bool) -> int:
