@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from tipline import __version__
 from tipline.agencies import api as agencies_api
+from tipline.banks import api as banks_api
 from tipline.cases import api as cases_api
 from tipline.classification import api as classification_api
 from tipline.clusters import api as clusters_api
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(ncmec_api.router)
     app.include_router(reports_api.router)
     app.include_router(matching_api.router)
+    app.include_router(banks_api.router)
     app.include_router(classification_api.router)
     app.include_router(triage_api.router)
     app.include_router(cases_api.router)

@@ -32,7 +32,7 @@ class AuthenticationRequired(Exception):
 def body_limit_for(path: str, state: AppState) -> int:
     """File uploads may be large; report documents may not."""
     # Only the paths that take a file: PUT .../files/{id} takes a fileDetails document.
-    upload = path.endswith(("/upload", "/files", "/match"))
+    upload = path.endswith(("/upload", "/files", "/match", "/import"))
     overhead = 64 * 1024  # multipart headers and form fields around the file
     if upload:
         return state.settings.max_upload_bytes + overhead

@@ -84,24 +84,63 @@ def enable(name: str = typer.Argument(..., help="Bank name.")) -> None:
 def import_file(name: str = typer.Argument(..., help="Bank to import into."),
                 path: Path = typer.Argument(..., exists=True, dir_okay=False),
                 fmt: str = typer.Option("auto", "--format",
-                                        help="vics, ncmec, hma, csv, or auto.")) -> None:
-    """Import a hash list into a bank, all or nothing."""
-    from tipline.banks.formats import FORMATS, detect
+                                        help="vics, ncmec, hma, csv, or auto."),
+                replace: bool = typer.Option(
+                    False, "--replace", help="The file is its sources' whole list: remove "
+                    "what they no longer list (a daily list's next version).")) -> None:
+    """Import a hash list into a bank, streaming and all or nothing, with a progress bar."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-    data = path.read_bytes()
-    chosen = detect(data, path.name) if fmt == "auto" else fmt
-    if chosen not in FORMATS:
-        raise _fail(f"unknown format {chosen!r}; use one of {', '.join(FORMATS)}")
-    with _session(failing="nothing imported: ") as session:
-        records = FORMATS[chosen].read(data)
-        bank = service.require_bank(session, name)
-        if chosen == "hma" and hma.polarity(data) != bank.kind:
-            raise ValueError(f"the file lists {hma.polarity(data)} hashes but bank "
-                             f"{name!r} is {bank.kind}")
-        result = service.add_records(session, bank, records, CLI)
-    console.print(f"imported {result.records} records ({chosen}) into {name!r}: "
+    from tipline.banks import usecases
+    from tipline.errors import DomainError
+
+    size = path.stat().st_size
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TextColumn("{task.fields[records]} records"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(f"importing {path.name}", total=size, records=0)
+
+        def progress(done: int, records: int) -> None:
+            bar.update(task, completed=done, records=records)
+
+        try:
+            with database() as db:
+                result = usecases.import_file(db, None, name, path, fmt, CLI, replace=replace,
+                                              on_progress=progress)
+        except DomainError as exc:
+            raise _fail(exc.message) from exc
+    console.print(f"imported {result.records} records into {name!r}: "
                   f"{result.new_signals} new hashes, {result.new_entries} new entries, "
-                  f"{result.new_provenance} new provenance rows")
+                  f"{result.new_provenance} new provenance rows, {result.reclassified} "
+                  f"re-classified, {result.unchanged} unchanged, {result.removed} removed "
+                  f"({result.disabled_entries} entries left without a source disabled)")
+
+
+@app.command("add")
+def add_entry(name: str = typer.Argument(..., help="Bank to add to."),
+              signal_type: str = typer.Argument(..., help="md5, sha1, sha256, pdq, ..."),
+              value: str = typer.Argument(..., help="The hash."),
+              contributor: str = typer.Option("", help="Organisation contributing it."),
+              source_list: str = typer.Option("", help="The list it comes from."),
+              classification: list[str] = typer.Option(
+                  [], help="scheme=label, e.g. industry=A1 (repeatable).")) -> None:
+    """Add one hash to a bank; it is matchable within a second."""
+    from tipline.banks import usecases
+    from tipline.banks.records import HashRecord
+    from tipline.errors import DomainError
+
+    try:
+        schemes = dict(item.split("=", 1) for item in classification)
+    except ValueError as exc:
+        raise _fail("--classification takes scheme=label") from exc
+    record = HashRecord(signal_type.lower(), value, classifications=schemes,
+                        contributor=contributor or None, source_list=source_list or None)
+    try:
+        with database() as db:
+            result = usecases.add_entry(db, None, name, record, CLI)
+    except DomainError as exc:
+        raise _fail(exc.message) from exc
+    console.print(f"added to {name!r}: {result.new_entries} new entry")
 
 
 @app.command("export")

@@ -5,7 +5,7 @@ A hash is stored once (`BankSignal`) however many banks hold it; each bank's hol
 classification and jurisdictions, so disagreements between sources stay visible. The PDQ hashes
 that go into the match index are `SignalVariant`s: the signal itself plus, for entries added from
 media, hashes of rotated, mirrored and cropped copies. `IndexChange` is the log other processes
-follow to keep their in-memory index current without a rebuild.
+follow to keep their in-memory index current without a rebuild, by its commit-ordered `seq`.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ class Provenance(Base):
     note: Mapped[str | None] = mapped_column(Text)
     item: Mapped[str | None] = mapped_column(String(200))  # the source's key for one file
     content_type: Mapped[str | None] = mapped_column(String(20))  # image | video
+    # A digest of what the source says (date, classification, jurisdictions, note, item, type),
+    # so a re-import compares one column to find what changed (`banks.rules.fingerprint`).
+    fingerprint: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (UniqueConstraint("entry_id", "contributor", "source_list"),)
 
@@ -95,12 +98,15 @@ class SignalVariant(Base):
 
 
 class IndexChange(Base):
-    """A signal whose presence in the match index may have changed."""
+    """A signal whose presence in the match index may have changed. `seq` numbers the writing
+    transaction, in commit order (`banks.changes`): followers read `seq > last seen`."""
 
     __tablename__ = "bank_index_changes"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     signal_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
-    __table_args__ = (Index("ix_bank_index_changes_at", "at"),)
+    __table_args__ = (Index("ix_bank_index_changes_at", "at"),
+                      Index("ix_bank_index_changes_seq", "seq"))

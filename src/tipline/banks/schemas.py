@@ -26,6 +26,10 @@ class ImportResult(BaseModel):
     new_signals: int
     new_entries: int
     new_provenance: int
+    reclassified: int = 0  # provenance rows whose content changed
+    unchanged: int = 0
+    removed: int = 0  # provenance rows a replacing import no longer lists
+    disabled_entries: int = 0  # entries those removals left without a source
 
 
 class Disagreement(BaseModel):
@@ -40,3 +44,16 @@ class NegativeConflict(BaseModel):
     value: str
     positive_banks: list[str]
     negative_banks: list[str]
+
+
+class EntryRef(BaseModel):
+    type: str = Field(description="md5, sha1, sha256, pdq, photodna, vpdq, tmk_pdqf, vendor")
+    value: str
+
+
+class EntryIn(EntryRef):
+    classifications: dict[str, str] = Field(default_factory=dict)
+    jurisdictions: list[str] = Field(default_factory=list)
+    contributor: str | None = None
+    source_list: str | None = None
+    note: str | None = None

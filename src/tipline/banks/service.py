@@ -1,30 +1,23 @@
 """Use cases of hash banks. Services never commit: an import is one transaction, all or nothing.
 
-Every change that can alter what the match index should hold writes an `IndexChange` for the
-signal in the same transaction, so every process's index follows within its poll interval.
+Every change that can alter what the match index should hold logs the signal in the same
+transaction (`changes`), so every process's index follows within its poll interval.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, record
-from tipline.banks import store
-from tipline.banks.models import (
-    Bank,
-    BankEntry,
-    BankSignal,
-    IndexChange,
-    Provenance,
-    SignalVariant,
-)
+from tipline.banks import changes, merge, staging, store
+from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance, SignalVariant
 from tipline.banks.records import HashRecord
+from tipline.banks.rules import Row, staging_row
 from tipline.banks.schemas import BankCreate, Disagreement, ImportResult, NegativeConflict
-
-ORIGINAL = "original:original"
 
 
 class BankError(ValueError):
@@ -55,74 +48,56 @@ def set_bank_enabled(session: Session, bank: Bank, enabled: bool, actor: Actor) 
     record(session, actor, "bank.enable" if enabled else "bank.disable", "bank", bank.id)
 
 
-def _upsert_signals(session: Session, records: list[HashRecord]) -> tuple[dict[tuple[str, str],
-                                                                               int], int]:
-    keys = list(dict.fromkeys((r.signal_type, r.value) for r in records))
-    ids = store.signals_by_key(session, keys)
-    missing = [k for k in keys if k not in ids]
-    if missing:
-        session.add_all([BankSignal(signal_type=t, value=v) for t, v in missing])
-        session.flush()
-        ids.update(store.signals_by_key(session, missing))
-    return ids, len(missing)
+def import_records(session: Session, bank: Bank, records: Iterable[HashRecord], actor: Actor,
+                   *, replace: bool = False, on_chunk: Callable[[int], None] | None = None,
+                   variants: dict[str, list[tuple[str, str]]] | None = None) -> ImportResult:
+    """`import_rows` of records."""
+    return import_rows(session, bank, (staging_row(r) for r in records), actor,
+                       replace=replace, on_chunk=on_chunk, variants=variants)
 
 
-def _upsert_entries(session: Session, bank: Bank, signal_ids: list[int]
-                    ) -> tuple[dict[int, BankEntry], list[int]]:
-    entries = store.entries_by_signal(session, bank.id, signal_ids)
-    new = [s for s in dict.fromkeys(signal_ids) if s not in entries]
-    session.add_all([BankEntry(bank_id=bank.id, signal_id=s, enabled=True) for s in new])
-    session.flush()
-    entries.update(store.entries_by_signal(session, bank.id, new))
-    return entries, new
+def import_rows(session: Session, bank: Bank, rows: Iterable[Row], actor: Actor,
+                *, replace: bool = False, on_chunk: Callable[[int], None] | None = None,
+                variants: dict[str, list[tuple[str, str]]] | None = None) -> ImportResult:
+    """Add hashes with their provenance to a bank, streaming: validated rows
+    (`rules.STAGE_COLUMNS`) are staged chunk by chunk (`staging`) and merged with set-based
+    statements (`merge`). The same hash already
+    stored keeps its one signal row and gains this bank's entry and this source's provenance;
+    re-importing a source rewrites only the provenance rows whose content changed. `replace`:
+    the file is its sources' whole list, so what they no longer list is removed. `variants`
+    maps a PDQ value to extra (label, hash) pairs computed from the media."""
+    staging.create(session)
+    loaded = staging.load(session, rows, on_chunk)
+    counts = merge.merge(session, bank.id, replace)
+    staging.drop(session)
+    if variants:
+        _add_variants(session, variants)
+    result = ImportResult(
+        bank=bank.name, records=loaded, new_signals=counts.new_signals,
+        new_entries=counts.new_entries, new_provenance=counts.new_provenance,
+        reclassified=counts.reclassified, unchanged=counts.unchanged, removed=counts.removed,
+        disabled_entries=counts.disabled_entries)
+    record(session, actor, "bank.import", "bank", bank.id, **result.model_dump(exclude={"bank"}))
+    return result
 
 
 def add_records(session: Session, bank: Bank, records: list[HashRecord], actor: Actor,
                 variants: dict[str, list[tuple[str, str]]] | None = None) -> ImportResult:
-    """Add hashes with their provenance to a bank. The same hash already stored keeps its one
-    signal row and gains this bank's entry and this source's provenance; re-importing the same
-    source updates its classification instead of duplicating it. `variants` maps a PDQ value to
-    extra (label, hash) pairs computed from the media, for copies that were edited."""
-    ids, new_signals = _upsert_signals(session, records)
-    entries, new_entries = _upsert_entries(session, bank, [ids[(r.signal_type, r.value)]
-                                                           for r in records])
-    existing = store.provenance_keys(session, [e.id for e in entries.values()])
-    new_provenance = 0
-    for rec in records:
-        entry = entries[ids[(rec.signal_type, rec.value)]]
-        key = (entry.id, rec.contributor or "", rec.source_list or "")
-        row = existing.get(key)
-        if row is None:
-            row = Provenance(entry_id=entry.id, contributor=key[1], source_list=key[2])
-            session.add(row)
-            existing[key] = row
-            new_provenance += 1
-        row.contributed_at = rec.contributed_at
-        row.classifications = dict(rec.classifications)
-        row.jurisdictions = list(rec.jurisdictions)
-        row.note = rec.note
-        row.item, row.content_type = rec.item, rec.content_type
-    _add_variants(session, records, ids, variants or {})
-    session.add_all([IndexChange(signal_id=s) for s in new_entries])
-    record(session, actor, "bank.import", "bank", bank.id, records=len(records),
-           new_signals=new_signals, new_entries=len(new_entries))
-    return ImportResult(bank=bank.name, records=len(records), new_signals=new_signals,
-                        new_entries=len(new_entries), new_provenance=new_provenance)
+    """`import_records` of a list (media files, single entries, tests)."""
+    return import_records(session, bank, records, actor, variants=variants)
 
 
-def _add_variants(session: Session, records: list[HashRecord], ids: dict[tuple[str, str], int],
-                  extra: dict[str, list[tuple[str, str]]]) -> None:
-    """Index variants: a PDQ signal's own hash plus any extra (rotations, crops); a vPDQ
-    signal's frames, so a video is found through any of its frames."""
-    indexed = {ids[(r.signal_type, r.value)]: (r.signal_type, r.value) for r in records
-               if r.signal_type in ("pdq", "vpdq")}
-    have = store.variant_labels(session, list(indexed))
-    for signal_id, (signal_type, value) in indexed.items():
-        own = [(ORIGINAL, value)] if signal_type == "pdq" else []
-        for label, hex_value in [*own, *extra.get(value, [])]:
-            if (signal_id, label) not in have:
-                have.add((signal_id, label))
-                session.add(SignalVariant(signal_id=signal_id, label=label, value=hex_value))
+def _add_variants(session: Session, extra: dict[str, list[tuple[str, str]]]) -> None:
+    """Extra index variants of PDQ or vPDQ signals just merged (rotations and crops of an
+    image; a video's frames, so it is found through any of them). The signals' entries were
+    logged by the merge, and followers read variants when they apply the log."""
+    keys = [(kind, value) for value in extra for kind in ("pdq", "vpdq")]
+    ids = store.signals_by_key(session, keys)
+    have = store.variant_labels(session, list(ids.values()))
+    rows = [SignalVariant(signal_id=signal_id, label=label, value=hex_value)
+            for (_, value), signal_id in ids.items() for label, hex_value in extra[value]
+            if (signal_id, label) not in have]
+    session.add_all(rows)
     session.flush()
 
 
@@ -135,7 +110,7 @@ def set_entry_enabled(session: Session, bank: Bank, signal_type: str, value: str
     if entry is None:
         raise BankError(f"bank {bank.name!r} has no {signal_type} entry {value}")
     session.execute(update(BankEntry).where(BankEntry.id == entry.id).values(enabled=enabled))
-    session.add(IndexChange(signal_id=entry.signal_id))
+    changes.log_signals(session, [entry.signal_id])
     record(session, actor, "bank.entry.enable" if enabled else "bank.entry.disable",
            "bank_entry", entry.id, bank=bank.name)
 

@@ -1,17 +1,17 @@
 """The PDQ match index of one process, kept current with the banks without rebuilds.
 
-Banks write an `IndexChange` row for every signal whose presence in the index may have changed.
-Each process follows that log: it re-reads changes since its last position minus an overlap
-window (PostgreSQL sequence values can commit out of order, so a low id may appear after a
-higher one) and, for each signal touched, asks the database for the truth (does the signal have
-an enabled entry?) and adds or removes the signal's variants. Applying the truth rather than
-the logged operation makes replays harmless. The index is saved to disk with its log position,
-so a restart loads it and catches up instead of rebuilding.
+Banks write an `IndexChange` row for every signal whose presence in the index may have changed,
+numbered by `seq` in commit order (`banks.changes`). Each process follows that log by its last
+`seq`: a poll with nothing new reads no rows, and a bulk import is read once. For the signals
+touched it asks the database for the truth (does the signal have an enabled entry?) in one
+streamed query and adds or removes their variants. Applying the truth rather than the logged
+operation makes replays harmless. Variant ids above the highest id ever added cannot be in the
+index, so a bulk import of new hashes costs no removal pass. The index is saved to disk with its
+log position, so a restart loads it and catches up instead of rebuilding.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import json
 import logging
@@ -20,16 +20,15 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from tipline.banks.models import BankEntry, IndexChange, SignalVariant
-from tipline.db import Database, utcnow
+from tipline.db import Database
 
 log = logging.getLogger(__name__)
-OVERLAP = dt.timedelta(seconds=30)
 META = "live-meta.json"
-CHUNK = 500
+BATCH_MIN = 16  # below this, one query per hash beats starting the batch workers
+CHUNK = 50_000  # variant rows applied per step while following a large change
 
 
 class LiveIndex:
@@ -38,9 +37,9 @@ class LiveIndex:
         self.directory = directory
         self.poll_seconds = poll_seconds
         self.index: Any = None  # a PdqIndex once `open` has run
-        self.last_id = 0
-        self.last_at = dt.datetime.min.replace(tzinfo=dt.UTC)
-        self._seen: dict[int, dt.datetime] = {}  # change ids applied within the overlap
+        self.last_seq = 0
+        self.max_added = 0  # the highest variant id ever added: higher ones are not indexed
+        self.rows_read = 0  # change-log and variant rows read by syncs (for tests, benchmarks)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -57,8 +56,9 @@ class LiveIndex:
         if self.directory and (self.directory / META).exists():
             meta = json.loads((self.directory / META).read_text())
             self.index = PdqIndex.load(self.directory / "pdq")
-            self.last_id = int(meta["last_id"])
-            self.last_at = dt.datetime.fromisoformat(meta["last_at"])
+            # Older saves hold last_id; migration 0008 numbered those changes seq = id.
+            self.last_seq = int(meta.get("last_seq", meta.get("last_id", 0)))
+            self.max_added = int(meta.get("max_added", 2**62))
         else:
             self._build()
         self.sync()
@@ -67,8 +67,7 @@ class LiveIndex:
         from tipline.matching.index import PdqIndex
 
         with self.db.sessions() as session:
-            head = session.scalar(select(IndexChange.id).order_by(IndexChange.id.desc())
-                                  .limit(1))
+            head = session.scalar(select(func.max(IndexChange.seq)))
             rows = session.execute(
                 select(SignalVariant.id, SignalVariant.value)
                 .where(SignalVariant.signal_id.in_(_live_signals())))
@@ -76,7 +75,8 @@ class LiveIndex:
         self.index = PdqIndex(self._pdq_dir())
         if len(ids):
             self.index.add(ids, hashes)
-        self.last_id, self.last_at = head or 0, utcnow()
+        self.last_seq = head or 0
+        self.max_added = int(ids.max()) if len(ids) else 0
 
     def _pdq_dir(self) -> Path | None:
         return self.directory / "pdq" if self.directory else None
@@ -85,35 +85,35 @@ class LiveIndex:
     def sync(self) -> int:
         """Apply changes logged since the last sync; returns how many signals were touched."""
         with self._lock, self.db.sessions() as session:
-            changes = [c for c in session.execute(
-                select(IndexChange.id, IndexChange.signal_id, IndexChange.at)
-                .where((IndexChange.id > self.last_id)
-                       | (IndexChange.at >= self.last_at - OVERLAP))
-                .order_by(IndexChange.id)) if c.id not in self._seen]
-            if not changes:
+            head = session.scalar(select(func.max(IndexChange.seq)).where(
+                IndexChange.seq > self.last_seq))
+            self.rows_read += 1
+            if head is None:
                 return 0
-            signals = sorted({c.signal_id for c in changes})
-            for start in range(0, len(signals), CHUNK):
-                self._apply(session, signals[start:start + CHUNK])
-            self.last_id = max(self.last_id, changes[-1].id)
-            self.last_at = max(self.last_at, max(c.at for c in changes))
-            self._seen.update((c.id, c.at) for c in changes)
-            horizon = self.last_at - OVERLAP
-            self._seen = {i: at for i, at in self._seen.items() if at >= horizon}
-            return len(signals)
+            touched = (select(IndexChange.signal_id).where(
+                IndexChange.seq > self.last_seq, IndexChange.seq <= head).distinct().subquery())
+            signals = session.scalar(select(func.count()).select_from(touched)) or 0
+            live = select(BankEntry.signal_id).where(
+                BankEntry.signal_id == SignalVariant.signal_id, BankEntry.enabled.is_(True))
+            rows = session.execute(
+                select(SignalVariant.id, SignalVariant.value, live.exists())
+                .join(touched, touched.c.signal_id == SignalVariant.signal_id)
+                .execution_options(yield_per=CHUNK))
+            for part in rows.partitions():
+                self._apply(list(part))
+            self.last_seq = head
+            return int(signals)
 
-    def _apply(self, session: Session, signal_ids: list[int]) -> None:
-        live = set(session.scalars(select(BankEntry.signal_id).where(
-            BankEntry.signal_id.in_(signal_ids), BankEntry.enabled.is_(True))))
-        rows = list(session.execute(select(SignalVariant.id, SignalVariant.value,
-                                           SignalVariant.signal_id)
-                                    .where(SignalVariant.signal_id.in_(signal_ids))))
-        all_ids = np.array([r.id for r in rows], dtype=np.int64)
-        if len(all_ids):
-            self.index.remove(all_ids)  # idempotent: re-adding below restores live ones
-        ids, hashes = _arrays([(r.id, r.value) for r in rows if r.signal_id in live])
+    def _apply(self, rows: list[Any]) -> None:
+        """Remove the rows' variants that may be indexed, then add the live ones."""
+        self.rows_read += len(rows)
+        maybe_indexed = np.array([r[0] for r in rows if r[0] <= self.max_added], dtype=np.int64)
+        if len(maybe_indexed):
+            self.index.remove(maybe_indexed)  # idempotent: re-adding below restores live ones
+        ids, hashes = _arrays([(r[0], r[1]) for r in rows if r[2]])
         if len(ids):
             self.index.add(ids, hashes)
+            self.max_added = max(self.max_added, int(ids.max()))
 
     def notify(self) -> None:
         """Wake the follower now (after this process changed a bank)."""
@@ -162,8 +162,8 @@ class LiveIndex:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.index.save()
             tmp = self.directory / (META + ".tmp")
-            tmp.write_text(json.dumps({"last_id": self.last_id,
-                                       "last_at": self.last_at.isoformat()}))
+            tmp.write_text(json.dumps({"last_seq": self.last_seq,
+                                       "max_added": self.max_added}))
             tmp.replace(self.directory / META)
 
     # -- queries ------------------------------------------------------------------------
@@ -171,6 +171,17 @@ class LiveIndex:
         if self.index is None:
             raise RuntimeError("the match index was not opened")
         result: list[tuple[int, int]] = self.index.query(bytes.fromhex(hex_hash), radius)
+        return result
+
+    def query_many(self, hex_hashes: list[str], radius: int) -> list[list[tuple[int, int]]]:
+        """`query` of many hashes at once (a batch request): one pass on every core."""
+        if self.index is None:
+            raise RuntimeError("the match index was not opened")
+        if len(hex_hashes) < BATCH_MIN:
+            return [self.query(h, radius) for h in hex_hashes]
+        hashes = np.frombuffer(bytes.fromhex("".join(hex_hashes)), dtype=np.uint8)
+        result: list[list[tuple[int, int]]] = self.index.query_batch(
+            hashes.reshape(len(hex_hashes), 32), radius)
         return result
 
     def __len__(self) -> int:

@@ -1,23 +1,31 @@
-"""Looking hashes up in the banks: exact for cryptographic and vendor hashes, near for PDQ."""
+"""Looking hashes up in the banks: exact for cryptographic and vendor hashes, near for PDQ.
+
+Lookups are batched: `find_hits_many` takes every file (or hash) of one request and reads the
+banks with a fixed number of queries (enabled banks; exact signals; entries behind the index's
+variant ids), whatever the number of hashes or matches; `provenance_of` reads the provenance of
+all matched entries in one query. The index answers the PDQ part for all hashes at once.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance, SignalVariant
 from tipline.hashing.media import MediaHashes
 from tipline.matching.rules import Hit
 
-CHUNK = 500
+CHUNK = 5_000  # keys per IN list: a batch of 1,000 hashes and its matches take one query each
 
 
 class PdqLookup(Protocol):
     def query(self, hex_hash: str, radius: int) -> list[tuple[int, int]]: ...
+
+    def query_many(self, hex_hashes: list[str], radius: int) -> list[list[tuple[int, int]]]: ...
 
 
 @dataclass(frozen=True)
@@ -27,108 +35,148 @@ class Query:
     label: str
 
 
-def _entry_rows(session: Session, signal_ids: list[int]):  # type: ignore[no-untyped-def]
-    """Enabled entries of enabled banks for these signals."""
-    return session.execute(
-        select(BankEntry.signal_id, BankEntry.id, Bank.id, Bank.name, Bank.kind,
-               Bank.pdq_threshold, BankSignal.signal_type)
-        .join(Bank, Bank.id == BankEntry.bank_id)
-        .join(BankSignal, BankSignal.id == BankEntry.signal_id)
-        .where(BankEntry.signal_id.in_(signal_ids), BankEntry.enabled.is_(True),
-               Bank.enabled.is_(True)))
+@dataclass(frozen=True)
+class Lookup:
+    """What to look up for one file (or one hash): its hashes, and its good vPDQ frames."""
+
+    queries: list[Query]
+    frames: list[str]
 
 
-def exact_hits(session: Session, queries: list[Query]) -> list[Hit]:
-    by_key = defaultdict(list)
-    for q in queries:
-        by_key[(q.signal_type, q.value)].append(q.label)
-    keys = list(by_key)
-    hits = []
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start:start + CHUNK]
-        signals = {sid: (t, v) for sid, t, v in session.execute(
-            select(BankSignal.id, BankSignal.signal_type, BankSignal.value)
-            .where(tuple_(BankSignal.signal_type, BankSignal.value).in_(part)))}
-        if not signals:
-            continue
-        for sid, entry_id, bank_id, name, kind, _thr, stype in _entry_rows(session, list(signals)):
-            for label in by_key[signals[sid]]:
-                hits.append(Hit(bank_id, name, kind, entry_id, stype, 0, label))
-    return hits
+class EntryRow(NamedTuple):
+    signal_id: int
+    entry_id: int
+    bank_id: int
+    bank_name: str
+    bank_kind: str
+    threshold: int
+    signal_type: str
 
 
-def max_threshold(session: Session) -> int | None:
-    return session.scalar(select(func.max(Bank.pdq_threshold)).where(Bank.enabled.is_(True)))
+def _banks(session: Session) -> dict[int, tuple[str, str, int]]:
+    rows = session.execute(select(Bank.id, Bank.name, Bank.kind, Bank.pdq_threshold)
+                           .where(Bank.enabled.is_(True)))
+    return {bank_id: (name, kind, threshold) for bank_id, name, kind, threshold in rows}
 
 
-def _variant_entries(session: Session, variant_ids: list[int]) -> dict[int, list[Any]]:
-    """Enabled entries (with bank and threshold) reachable from index variant ids."""
-    variant_signal: dict[int, int] = {}
-    for start in range(0, len(variant_ids), CHUNK):
-        rows = session.execute(select(SignalVariant.id, SignalVariant.signal_id).where(
-            SignalVariant.id.in_(variant_ids[start:start + CHUNK])))
-        variant_signal.update({vid: sid for vid, sid in rows})
-    by_signal: dict[int, list[Any]] = defaultdict(list)
-    for row in _entry_rows(session, list(set(variant_signal.values()))):
-        by_signal[row[0]].append(row)
-    return {vid: by_signal[sid] for vid, sid in variant_signal.items()}
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
-def pdq_hits(session: Session, index: PdqLookup, queries: list[Query]) -> list[Hit]:
-    radius = max_threshold(session)
-    if radius is None or not queries:
-        return []
-    found: list[tuple[int, int, str]] = []  # variant id, distance, label
-    for q in queries:
-        found += [(vid, dist, q.label) for vid, dist in index.query(q.value, radius)]
-    entries = _variant_entries(session, sorted({f[0] for f in found}))
-    hits = []
-    for vid, dist, label in found:
-        for _sid, entry_id, bank_id, name, kind, threshold, stype in entries.get(vid, []):
-            if dist <= threshold:
-                hits.append(Hit(bank_id, name, kind, entry_id, stype, dist, label))
-    return hits
+def _exact_entries(session: Session, banks: dict[int, tuple[str, str, int]],
+                   keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[EntryRow]]:
+    found: dict[tuple[str, str], list[EntryRow]] = defaultdict(list)
+    for part in _chunks(keys):
+        rows = session.execute(
+            select(BankSignal.signal_type, BankSignal.value, BankSignal.id, BankEntry.id,
+                   BankEntry.bank_id)
+            .join(BankEntry, BankEntry.signal_id == BankSignal.id)
+            .where(tuple_(BankSignal.signal_type, BankSignal.value).in_(part),
+                   BankEntry.enabled.is_(True)))
+        for stype, value, sid, entry_id, bank_id in rows:
+            if bank_id in banks:
+                name, kind, threshold = banks[bank_id]
+                found[(stype, value)].append(
+                    EntryRow(sid, entry_id, bank_id, name, kind, threshold, stype))
+    return found
+
+
+def _variant_entries(session: Session, banks: dict[int, tuple[str, str, int]],
+                     variant_ids: list[int]) -> dict[int, list[EntryRow]]:
+    """Enabled entries of enabled banks reachable from index variant ids, in one query."""
+    found: dict[int, list[EntryRow]] = defaultdict(list)
+    for part in _chunks(variant_ids):
+        rows = session.execute(
+            select(SignalVariant.id, BankEntry.signal_id, BankEntry.id, BankEntry.bank_id,
+                   BankSignal.signal_type)
+            .join(BankEntry, BankEntry.signal_id == SignalVariant.signal_id)
+            .join(BankSignal, BankSignal.id == SignalVariant.signal_id)
+            .where(SignalVariant.id.in_(part), BankEntry.enabled.is_(True)))
+        for vid, sid, entry_id, bank_id, stype in rows:
+            if bank_id in banks:
+                name, kind, threshold = banks[bank_id]
+                found[vid].append(EntryRow(sid, entry_id, bank_id, name, kind, threshold, stype))
+    return found
+
+
+def _hit(row: EntryRow, distance: int, label: str) -> Hit:
+    return Hit(row.bank_id, row.bank_name, row.bank_kind, row.entry_id, row.signal_type,
+               distance, label)
 
 
 VPDQ_MATCH_PCT = 80.0  # Meta's suggestion: most of the query's frames are known material
 
 
-def vpdq_hits(session: Session, index: PdqLookup, frames: list[str]) -> list[Hit]:
+def _vpdq_hits(frames: list[str], found: list[list[tuple[int, int]]],
+               entries: dict[int, list[EntryRow]]) -> list[Hit]:
     """A video matches a bank video when at least 80% of its distinct good frames are within
     the bank's distance of that video's frames (so a clip cut from a known video matches)."""
-    radius = max_threshold(session)
-    if radius is None or not frames:
-        return []
-    found = [(i, vid, dist) for i, f in enumerate(frames) for vid, dist in index.query(f, radius)]
-    entries = _variant_entries(session, sorted({f[1] for f in found}))
     matched: dict[int, dict[int, int]] = defaultdict(dict)  # entry -> frame -> best distance
-    info: dict[int, Any] = {}
-    for frame, vid, dist in found:
-        for row in entries.get(vid, []):
-            if row[6] == "vpdq" and dist <= row[5]:
-                best = matched[row[1]].get(frame, dist)
-                matched[row[1]][frame] = min(best, dist)
-                info[row[1]] = row
+    info: dict[int, EntryRow] = {}
+    for frame, near in enumerate(found):
+        for vid, dist in near:
+            for row in entries.get(vid, []):
+                if row.signal_type == "vpdq" and dist <= row.threshold:
+                    matched[row.entry_id][frame] = min(matched[row.entry_id].get(frame, dist),
+                                                       dist)
+                    info[row.entry_id] = row
     hits = []
     for entry_id, per_frame in matched.items():
         pct = 100.0 * len(per_frame) / len(frames)
         if pct >= VPDQ_MATCH_PCT:
-            _sid, _e, bank_id, name, kind, _thr, _t = info[entry_id]
-            hits.append(Hit(bank_id, name, kind, entry_id, "vpdq", max(per_frame.values()),
-                            f"vpdq:{pct:.0f}% of frames"))
+            hits.append(_hit(info[entry_id], max(per_frame.values()),
+                             f"vpdq:{pct:.0f}% of frames"))
     return hits
+
+
+def _near(index: PdqLookup | None, lookups: list[Lookup], radius: int | None
+          ) -> tuple[list[list[list[tuple[int, int]]]], list[list[list[tuple[int, int]]]]]:
+    """The index's answers for every PDQ hash and every frame of every lookup, in one batch."""
+    pdq = [[q.value for q in lk.queries if q.signal_type == "pdq"] for lk in lookups]
+    flat = [h for hashes in pdq for h in hashes] + [f for lk in lookups for f in lk.frames]
+    answers = index.query_many(flat, radius) if index is not None and radius is not None \
+        and flat else [[] for _ in flat]
+    near, frames, at = [], [], 0
+    for hashes in pdq:
+        near.append(answers[at:at + len(hashes)])
+        at += len(hashes)
+    for lk in lookups:
+        frames.append(answers[at:at + len(lk.frames)])
+        at += len(lk.frames)
+    return near, frames
+
+
+def find_hits_many(session: Session, index: PdqLookup | None,
+                   lookups: list[Lookup]) -> list[list[Hit]]:
+    """All bank hits of each lookup, reading the banks with a fixed number of queries."""
+    banks = _banks(session)
+    radius = max((t for _, _, t in banks.values()), default=None)
+    keys = list({(q.signal_type, q.value) for lk in lookups for q in lk.queries
+                 if q.signal_type not in ("pdq", "vpdq")})
+    exact = _exact_entries(session, banks, keys) if keys and banks else {}
+    near, frames = _near(index, lookups, radius)
+    variant_ids = sorted({vid for group in (*near, *frames) for answer in group
+                          for vid, _ in answer})
+    entries = _variant_entries(session, banks, variant_ids) if variant_ids else {}
+    results = []
+    for lk, pdq_answers, frame_answers in zip(lookups, near, frames, strict=True):
+        hits = [_hit(row, 0, q.label) for q in lk.queries
+                for row in exact.get((q.signal_type, q.value), [])]
+        pdq_queries = [q for q in lk.queries if q.signal_type == "pdq"]
+        hits += [_hit(row, dist, q.label)
+                 for q, answer in zip(pdq_queries, pdq_answers, strict=True)
+                 for vid, dist in answer for row in entries.get(vid, [])
+                 if dist <= row.threshold]
+        if lk.frames:
+            hits += _vpdq_hits(lk.frames, frame_answers, entries)
+        results.append(hits)
+    return results
 
 
 def find_hits(session: Session, index: PdqLookup | None, queries: list[Query],
               frames: list[str] | None = None) -> list[Hit]:
     """All bank hits of one file: `queries` are its hashes, `frames` its good vPDQ frames."""
-    exact = [q for q in queries if q.signal_type not in ("pdq", "vpdq")]
-    near = [q for q in queries if q.signal_type == "pdq"]
-    hits = exact_hits(session, exact)
-    if index is not None:
-        hits += pdq_hits(session, index, near)
-        hits += vpdq_hits(session, index, frames or [])
-    return hits
+    return find_hits_many(session, index, [Lookup(queries, frames or [])])[0]
 
 
 def media_queries(media: MediaHashes) -> list[Query]:
@@ -145,14 +193,17 @@ def good_frames(frames: list[tuple[str, int]]) -> list[str]:
 
 
 def provenance_of(session: Session, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Provenance of every matched entry of a request, in one query (per 5,000 entries)."""
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(entry_ids), CHUNK):
-        rows = session.scalars(select(Provenance).where(
-            Provenance.entry_id.in_(entry_ids[start:start + CHUNK])).order_by(Provenance.id))
-        for p in rows:
-            found[p.entry_id].append({
-                "contributor": p.contributor or None, "source_list": p.source_list or None,
-                "contributed_at": p.contributed_at.isoformat() if p.contributed_at else None,
-                "classifications": p.classifications, "jurisdictions": p.jurisdictions,
+    columns = (Provenance.entry_id, Provenance.contributor, Provenance.source_list,
+               Provenance.contributed_at, Provenance.classifications, Provenance.jurisdictions)
+    for part in _chunks(sorted(set(entry_ids))):
+        rows = session.execute(select(*columns).where(Provenance.entry_id.in_(part))
+                               .order_by(Provenance.id))
+        for entry_id, contributor, source_list, contributed_at, classes, places in rows:
+            found[entry_id].append({
+                "contributor": contributor or None, "source_list": source_list or None,
+                "contributed_at": contributed_at.isoformat() if contributed_at else None,
+                "classifications": classes, "jurisdictions": places,
             })
     return found
