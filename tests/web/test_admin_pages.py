@@ -3,6 +3,8 @@ setting a retention window; and the read-only bank pages of the centre's staff."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 from web_support import PASSWORD, axe_check, log_in_as, screenshot
 
@@ -124,3 +126,27 @@ def test_an_agency_user_may_not_read_the_banks(page: Page, server: LiveServer) -
     log_in_as(page, server, "agency")
     answer = page.goto(f"{server.url}/banks")
     assert answer is not None and answer.status == 403
+
+
+def test_a_hash_list_is_imported_from_the_bank_page(page: Page, server: LiveServer,
+                                                    tmp_path: Path) -> None:
+    _bank_with_entries(server.state, 3)
+    listing = tmp_path / "list.csv"
+    listing.write_text("signal_type,value,contributor\n"
+                       + "".join(f"md5,{i:032x},Hotline C\n" for i in range(100, 105)))
+    broken = tmp_path / "broken.csv"
+    broken.write_text("signal_type,value,contributor\nmd5,not-a-hash,Hotline C\n")
+    log_in_as(page, server, "analyst")
+    page.goto(f"{server.url}/banks")
+    page.get_by_role("link", name="Test bank").click()
+    page.get_by_label("File (VICS JSON").set_input_files(str(listing))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported 5 records into Test bank: 5 new entries")).to_be_visible()
+    expect(page.get_by_text("positive bank · 8 entries")).to_be_visible()
+    axe_check(page)
+    # A bad row refuses the whole file with the line that is wrong; nothing is stored.
+    page.get_by_label("File (VICS JSON").set_input_files(str(broken))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("line 2")).to_be_visible()
+    page.goto(f"{server.url}/banks")
+    expect(page.get_by_role("row", name="Test bank positive 8")).to_be_visible()
