@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tipline.audit.service import Actor
 from tipline.banks import service as banks
@@ -16,6 +17,7 @@ from tipline.banks.records import HashRecord
 from tipline.banks.schemas import BankCreate
 from tipline.cases.models import Case, CaseReport
 from tipline.clusters.models import ClusterMember, MediaCluster
+from tipline.pipeline.models import PipelineJob
 from tipline.reporters.service import AuthenticatedReporter, authenticate
 from tipline.reports import usecases
 from tipline.reports.models import ReportFile
@@ -88,6 +90,21 @@ def bank_image(state: AppState, name: str, kind: str, data: bytes) -> None:
 
 def run(state: AppState) -> None:
     state.runner.run_until_idle()
+
+
+def processed(state: AppState, *report_ids: int, ceiling: float = 120) -> None:
+    """Run the pipeline until the reports went through every stage. A live server's pipeline
+    may hold a report's lease meanwhile, so wait on progress (up to a generous ceiling)."""
+    end = time.monotonic() + ceiling
+    while True:
+        run(state)
+        with state.db.sessions() as session:
+            done = session.scalar(select(func.count()).select_from(PipelineJob).where(
+                PipelineJob.report_id.in_(report_ids), PipelineJob.status == "done"))
+        if done == len(report_ids):
+            return
+        assert time.monotonic() < end, f"reports {report_ids} were not processed"
+        time.sleep(0.05)
 
 
 def cluster_by_name(state: AppState) -> dict[str, int]:

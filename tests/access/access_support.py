@@ -6,18 +6,15 @@ hold a copy of an image a bank knows (known material links no cases)."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from delivery_support import add_agency, route_and_enqueue
-from sqlalchemy import func, select
 
-from linking_support import bank_image, case_of, cluster_by_name, login, run, submit
+from linking_support import bank_image, case_of, cluster_by_name, login, processed, submit
 from routing_support import add_agency_user
 from tipline.alerts.models import Alert
 from tipline.db import utcnow
-from tipline.pipeline.models import PipelineJob
 from tipline.reports.models import ReportFile
 from tipline.routing.models import Route
 from tipline.state import AppState
@@ -41,21 +38,6 @@ class World:
     alert_a: int
     user_a: tuple[str, str]
     user_b: tuple[str, str]
-
-
-def processed(state: AppState, *report_ids: int, ceiling: float = 120) -> None:
-    """Run the pipeline until the reports went through every stage. A live server's pipeline
-    may hold a report's lease meanwhile, so wait on progress (up to a generous ceiling)."""
-    end = time.monotonic() + ceiling
-    while True:
-        run(state)
-        with state.db.sessions() as session:
-            done = session.scalar(select(func.count()).select_from(PipelineJob).where(
-                PipelineJob.report_id.in_(report_ids), PipelineJob.status == "done"))
-        if done == len(report_ids):
-            return
-        assert time.monotonic() < end, f"reports {report_ids} were not processed"
-        time.sleep(0.05)
 
 
 def _route(state: AppState, case_id: int, agency_id: int) -> int:

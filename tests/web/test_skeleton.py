@@ -90,6 +90,9 @@ def test_a_session_ends_after_its_idle_minutes(page: Page, server: LiveServer) -
     context.add_cookies([{**cookie, "value": _aged_cookie(cookie["value"], secret, idle - 60)}])
     page.goto(f"{server.url}/worklist")
     expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
+    # The page's own requests (the counts fragment) re-sign the cookie as they answer: let
+    # them finish, or one landing later would replace the aged cookie with a fresh one.
+    page.wait_for_load_state("networkidle")
     # ... and just past it, the user must log in again.
     cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
     context.add_cookies([{**cookie, "value": _aged_cookie(cookie["value"], secret, idle + 5)}])

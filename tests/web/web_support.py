@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from linking_support import bank_image, case_of, login, run, submit
+from linking_support import bank_image, case_of, login, processed, submit
 from tipline.agencies.models import Agency
 from tipline.audit.service import Actor
 from tipline.cases.models import Case
 from tipline.db import utcnow
-from tipline.pipeline.models import PipelineJob
 from tipline.routing.models import Route
 from tipline.routing.store import record_countries
 from tipline.state import AppState
@@ -115,21 +113,6 @@ class CaseWorld:
     report_b: int
 
 
-def _processed(state: AppState, report_ids: tuple[int, ...], ceiling: float = 120) -> None:
-    """Run the pipeline until the reports went through every stage (a live server's pipeline
-    may hold a report meanwhile, so wait on progress up to a generous ceiling)."""
-    end = time.monotonic() + ceiling
-    while True:
-        run(state)
-        with state.db.sessions() as session:
-            done = session.scalar(select(func.count()).select_from(PipelineJob).where(
-                PipelineJob.report_id.in_(report_ids), PipelineJob.status == "done"))
-        if done == len(report_ids):
-            return
-        assert time.monotonic() < end, f"reports {report_ids} were not processed"
-        time.sleep(0.05)
-
-
 def _route(state: AppState, case_id: int, agency_id: int, country: str) -> None:
     """A route as routing writes it (with its countries), and the case's deadline (routing
     owns it)."""
@@ -151,7 +134,7 @@ def case_world(state: AppState) -> CaseWorld:
                                         "a-own.jpg": to_jpeg(other)}, account="alice")
     report_b = submit(state, reporter, {"b-own.jpg": to_jpeg(generate(73, size=(256, 192)))},
                       account="bob")
-    _processed(state, (report_a, report_b))
+    processed(state, report_a, report_b)
     cases = case_of(state)
     assert cases[report_a] != cases[report_b]
     _route(state, cases[report_a], ensure_agency(state, "AG-A"), "DE")
