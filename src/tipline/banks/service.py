@@ -17,7 +17,13 @@ from tipline.banks import changes, merge, staging, store
 from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance, SignalVariant
 from tipline.banks.records import HashRecord
 from tipline.banks.rules import Row, staging_row
-from tipline.banks.schemas import BankCreate, Disagreement, ImportResult, NegativeConflict
+from tipline.banks.schemas import (
+    BankCreate,
+    BankOut,
+    Disagreement,
+    ImportResult,
+    NegativeConflict,
+)
 
 
 class BankError(ValueError):
@@ -163,3 +169,14 @@ def consistency_report(session: Session) -> tuple[list[Disagreement], list[Negat
         for (t, v), k in kinds.items() if k["positive"] and k["negative"]
     ]
     return disagreements, conflicts
+
+
+def bank_out(bank: Bank, entries: int) -> BankOut:
+    return BankOut(id=bank.id, name=bank.name, description=bank.description, kind=bank.kind,
+                   pdq_threshold=bank.pdq_threshold, enabled=bank.enabled, entries=entries)
+
+
+def bank_list(session: Session) -> list[BankOut]:
+    """Every bank with its entry count (the API's list and the banks page)."""
+    counts = store.entry_counts(session)
+    return [bank_out(b, counts.get(b.id, 0)) for b in store.all_banks(session)]

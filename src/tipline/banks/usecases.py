@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tipline import access
 from tipline.audit.service import Actor
-from tipline.banks import service, store
+from tipline.banks import service
 from tipline.banks.formats import detect
 from tipline.banks.formats.streaming import STREAMS, stream_rows
 from tipline.banks.formats.validate import validate_record
@@ -58,19 +58,14 @@ def _write(db: Database, user: StaffUser | None, on_commit: OnCommit) -> Iterato
 def create_bank(db: Database, user: StaffUser | None, data: BankCreate, actor: Actor) -> BankOut:
     with _write(db, user, None) as session:
         bank = service.create_bank(session, data, actor)
-        return BankOut(id=bank.id, name=bank.name, description=bank.description,
-                       kind=bank.kind, pdq_threshold=bank.pdq_threshold, enabled=bank.enabled,
-                       entries=0)
+        return service.bank_out(bank, 0)
 
 
 def list_banks(db: Database, user: StaffUser | None) -> list[BankOut]:
     with db.sessions() as session:
         if user is not None:
             access.check_banks(access.staff_viewer(session, user))
-        counts = store.entry_counts(session)
-        return [BankOut(id=b.id, name=b.name, description=b.description, kind=b.kind,
-                        pdq_threshold=b.pdq_threshold, enabled=b.enabled,
-                        entries=counts.get(b.id, 0)) for b in store.all_banks(session)]
+        return service.bank_list(session)
 
 
 def set_bank_enabled(db: Database, user: StaffUser | None, name: str, enabled: bool,

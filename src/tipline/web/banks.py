@@ -14,9 +14,8 @@ from starlette.responses import Response
 
 from tipline.access import CENTRE_ROLES
 from tipline.banks import usecases as bank_writes
-from tipline.banks.schemas import ImportResult
+from tipline.banks.schemas import BankOut, ImportResult
 from tipline.banks.views import usecases
-from tipline.banks.views.store import BankRow
 from tipline.http import in_thread
 from tipline.state import AppState
 from tipline.users.auth import staff_actor
@@ -36,7 +35,7 @@ def _state(request: Request) -> AppState:
 
 @router.get("/banks")
 async def banks(request: Request, user: StaffUser = Depends(centre)) -> Response:
-    rows: list[BankRow] = await in_thread(usecases.list_banks, _state(request).db, user)
+    rows: list[BankOut] = await in_thread(usecases.list_banks, _state(request).db, user)
     return render(request, "banks.html", {"banks": rows})
 
 

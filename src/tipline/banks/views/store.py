@@ -10,19 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tipline.banks import store
 from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance
-
-
-@dataclass(frozen=True)
-class BankRow:
-    id: int
-    name: str
-    description: str
-    kind: str
-    pdq_threshold: int
-    enabled: bool
-    entries: int
 
 
 @dataclass(frozen=True)
@@ -33,12 +21,6 @@ class EntryRow:
     enabled: bool
     added_at: dt.datetime
     sources: list[dict[str, Any]]  # contributor, source list, classifications, jurisdictions
-
-
-def bank_rows(session: Session) -> list[BankRow]:
-    counts = store.entry_counts(session)
-    return [BankRow(b.id, b.name, b.description, b.kind, b.pdq_threshold, b.enabled,
-                    counts.get(b.id, 0)) for b in store.all_banks(session)]
 
 
 def entries_after(session: Session, bank: Bank, after: int, limit: int) -> list[EntryRow]:

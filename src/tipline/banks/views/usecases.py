@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tipline import access
-from tipline.banks import service
+from tipline.banks import service, store
 from tipline.banks.models import Bank
-from tipline.banks.schemas import Disagreement, NegativeConflict
+from tipline.banks.schemas import BankOut, Disagreement, NegativeConflict
 from tipline.banks.views import store as views
 from tipline.db import Database
 from tipline.errors import NotFound
@@ -20,7 +20,7 @@ ENTRIES_PER_PAGE = 50
 
 @dataclass(frozen=True)
 class BankEntries:
-    bank: views.BankRow
+    bank: BankOut
     entries: list[views.EntryRow]
     next_after: int | None  # where the next page starts, None on the last page
 
@@ -31,10 +31,10 @@ class Consistency:
     conflicts: list[NegativeConflict]
 
 
-def list_banks(db: Database, user: StaffUser) -> list[views.BankRow]:
+def list_banks(db: Database, user: StaffUser) -> list[BankOut]:
     with db.sessions() as session:
         access.check_banks(access.staff_viewer(session, user))
-        return views.bank_rows(session)
+        return service.bank_list(session)
 
 
 def bank_entries(db: Database, user: StaffUser, bank_id: int, after: int = 0,
@@ -45,7 +45,7 @@ def bank_entries(db: Database, user: StaffUser, bank_id: int, after: int = 0,
         bank = session.get(Bank, bank_id)
         if bank is None:
             raise NotFound(f"bank {bank_id} does not exist")
-        row = next(b for b in views.bank_rows(session) if b.id == bank.id)
+        row = service.bank_out(bank, store.entry_counts(session).get(bank.id, 0))
         entries = views.entries_after(session, bank, max(0, after), limit + 1)
         more = len(entries) > limit
         return BankEntries(row, entries[:limit], entries[limit - 1].id if more else None)
