@@ -159,6 +159,10 @@ class Settings(BaseSettings):
         2, ge=1, le=6, description="The lightest blur a reviewer may choose for themselves "
         "(media are never shown unblurred except through an audited reveal).",
     )
+    review_lease_minutes: float = Field(
+        15.0, gt=0, description="How long a media cluster opened for review stays its "
+        "reviewer's (renewed by every act of theirs on it) before another may take it.",
+    )
     reveal_cap_seconds: float = Field(
         60.0, gt=0, description="Longest time one reveal of an original lasts: it re-blurs "
         "then, and a reveal never closed counts this long against the exposure budget.",

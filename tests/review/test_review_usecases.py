@@ -132,7 +132,8 @@ def test_a_cluster_is_reviewed_once_for_every_reporter(state: AppState, media: W
     analyst = staff(state, "rev-7")
     queued = [r.cluster_id for r in usecases.queue(state.db, state.settings, analyst).rows]
     assert set(queued) == {media.shared_cluster, media.other_cluster}
-    usecases.classify(state.db, analyst, analyst.actor(), media.shared_cluster, A1_REAL)
+    usecases.classify(state.db, state.settings, analyst, analyst.actor(), media.shared_cluster,
+                      A1_REAL)
     queued = [r.cluster_id for r in usecases.queue(state.db, state.settings, analyst).rows]
     assert queued == [media.other_cluster]  # files of a classified cluster are not queued
     for file_id in media.shared_files:  # both reporters' copies carry the review
@@ -166,10 +167,12 @@ def test_industry_labels_are_recorded_as_facts(state: AppState, media: World, la
     analyst = staff(state, "rev-8")
     asked = ClusterReview(label=label, age_band="unknown", activity="unknown",
                           nature="generated")
-    fact = usecases.classify(state.db, analyst, analyst.actor(), media.shared_cluster, asked)
+    fact = usecases.classify(state.db, state.settings, analyst, analyst.actor(),
+                             media.shared_cluster, asked)
     assert (fact.age_band, fact.activity, fact.nature, fact.note) == (
         age, activity, "generated", f"industry={label}")
     with pytest.raises(Invalid, match=f"label {label} says age band"):
-        usecases.classify(state.db, analyst, analyst.actor(), media.shared_cluster,
+        usecases.classify(state.db, state.settings, analyst, analyst.actor(),
+                          media.shared_cluster,
                           ClusterReview(label=label, age_band="adult", activity="unknown",
                                         nature="real"))

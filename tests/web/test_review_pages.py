@@ -6,7 +6,7 @@ verdicts shown, agency users are refused, and the pages pass the accessibility c
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from web_support import PATIENCE_MS, axe_check, log_in_as, screenshot
 
@@ -121,3 +121,34 @@ def test_agency_users_never_see_the_review_pages(page: Page, media: World,
                  f"/review/files/{media.shared_files[0]}/safe"):
         answer = page.goto(f"{server.url}{path}")
         assert answer is not None and answer.status == 403
+
+
+def test_two_reviewers_never_get_the_same_cluster(page: Page, browser: Browser, media: World,
+                                                  server: LiveServer) -> None:
+    log_in_as(page, server, "analyst")
+    page.goto(f"{server.url}/review")
+    page.get_by_role("button", name="Review next").click()
+    expect(page.get_by_role("heading", name="Review cluster")).to_be_visible()
+    mine = int(page.url.rsplit("/", 1)[1].split("?")[0])
+
+    other_context = browser.new_context()
+    other_context.set_default_timeout(PATIENCE_MS)
+    colleague = other_context.new_page()
+    try:
+        log_in_as(colleague, server, "analyst", username="colleague")
+        colleague.goto(f"{server.url}/review")
+        expect(colleague.get_by_role("link", name=f"Cluster {mine}")).to_have_count(0)
+        colleague.get_by_role("button", name="Review next").click()
+        expect(colleague.get_by_role("heading", name="Review cluster")).to_be_visible()
+        assert not colleague.url.endswith(f"/review/clusters/{mine}")
+        colleague.goto(f"{server.url}/review/clusters/{mine}")  # by its address
+        expect(colleague.get_by_text("is reviewing this cluster until")).to_be_visible()
+        expect(colleague.get_by_role("button", name="Reveal")).to_have_count(0)
+        expect(colleague.get_by_role("button", name="Save classification")).to_have_count(0)
+        screenshot(colleague, "review-cluster-held")
+        axe_check(colleague)
+    finally:
+        other_context.close()
+    # Leaving it gives it back to the queue.
+    page.get_by_role("button", name="Leave it for someone else").click()
+    expect(page.get_by_text(f"Cluster {mine} is back in the queue.")).to_be_visible()

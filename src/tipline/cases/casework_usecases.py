@@ -33,7 +33,7 @@ from tipline.triage import store as worklist_store
 from tipline.triage.service import RETRIAGE
 from tipline.users import store as users_store
 from tipline.users.models import User
-from tipline.users.service import StaffUser, staff_user
+from tipline.users.service import StaffUser
 from tipline.workqueue.items import enqueue
 
 
@@ -177,16 +177,6 @@ def release_my_cases(db: Database, user: StaffUser, actor: Actor,
     """Release every case the user holds by a lease (on logout); assigned cases stay."""
     with db.transaction() as session:
         return casework.release_leases(session, user, actor, why)
-
-
-def release_cases_of(db: Database, user_id: int, actor: Actor, why: str = "logout"
-                     ) -> list[int]:
-    """`release_my_cases` for the user of a session that ends (a page logout)."""
-    with db.transaction() as session:
-        found = session.get(User, user_id)
-        if found is None:
-            return []
-        return casework.release_leases(session, staff_user(found), actor, why)
 
 
 def _retriage(session: Session, case_ids: list[int], why: str) -> None:

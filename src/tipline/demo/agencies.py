@@ -9,6 +9,7 @@ twice). It can be taken down (nothing listens on its port) to show an outage.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
@@ -16,8 +17,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from tipline.delivery.packages import public_key_b64
 from tipline.delivery.rules import SIGNATURE_HEADER, case_version, verify
 
 HOST = "127.0.0.1"
@@ -30,7 +36,7 @@ class DemoAgency:
     countries: tuple[str, ...]
     channel: str  # direct | europol | interpol | hotline
     via: str | None  # the intermediary of a non-direct channel
-    desk: str  # the test desk whose inbox receives its packages
+    desk: str | None  # the test desk receiving its packages; None: it works in tipline's inbox
 
 
 # Three test desks. Agencies reached through an intermediary have their inbox at that
@@ -47,8 +53,10 @@ AGENCIES = (
                None, DE_DESK),
     DemoAgency("DEMO-SE", "Swedish national desk, via the EU relay (demo)", ("SE",), "europol",
                "DEMO-EUROPOL", EU_DESK),
-    DemoAgency("DEMO-NL", "Dutch national desk, via the EU relay (demo)", ("NL",), "europol",
-               "DEMO-EUROPOL", EU_DESK),
+    # No desk of its own: its people work its cases in tipline's agency inbox (pull), where
+    # the demo's agency login acknowledges them and downloads the packages.
+    DemoAgency("DEMO-NL", "Dutch national desk, works in the agency inbox (demo)", ("NL",),
+               "direct", None, None),
     DemoAgency("DEMO-GB", "UK national desk, via the global relay (demo)", ("GB",), "interpol",
                "DEMO-GLOBAL", GLOBAL_DESK),
 )
@@ -175,8 +183,34 @@ def stop_desks(desks: dict[str, AgencyDesk]) -> None:
         desk.stop()
 
 
-def agency_data(agency: DemoAgency, desk: AgencyDesk) -> dict[str, Any]:
+INBOX_AGENCIES = frozenset(a.code for a in AGENCIES if a.desk is None)
+
+
+def inbox_public_key(data_dir: Path) -> str:
+    """The X25519 public key the inbox agencies' evidence bundles are sealed to; its private
+    key is kept in the data folder (created on the first run), so a bundle downloaded from the
+    inbox can be opened on this machine."""
+    path = data_dir / "demo-agency-inbox.x25519"
+    if path.exists():
+        key = X25519PrivateKey.from_private_bytes(base64.b64decode(path.read_text()))
+    else:
+        key = X25519PrivateKey.generate()
+        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.b64encode(raw).decode())
+        path.chmod(0o600)
+    return public_key_b64(key)
+
+
+def agency_data(agency: DemoAgency, desk: AgencyDesk | None, inbox_key: str
+                ) -> dict[str, Any]:
     """The registry entry of a demo agency, as `agencies.service.save_agency` takes it."""
+    if desk is None:
+        return {"code": agency.code, "name": agency.name, "countries": list(agency.countries),
+                "channel": agency.channel, "via_code": agency.via or "",
+                "delivery_method": "pull", "public_key": inbox_key,
+                "contact": f"duty-desk@{agency.code.lower()}.example.test"}
     return {"code": agency.code, "name": agency.name, "countries": list(agency.countries),
             "channel": agency.channel, "via_code": agency.via or "",
             "delivery_method": "webhook", "endpoint_url": desk.url(agency.code),

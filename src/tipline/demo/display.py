@@ -209,10 +209,13 @@ def agencies(console: Console, desks: dict[str, AgencyDesk], outage: str) -> Non
                   title="Demo agencies and their test desks (HTTP servers in this process)",
                   title_justify="left", box=box.SIMPLE_HEAD)
     for a in AGENCIES:
-        desk = desks[a.desk]
+        if a.desk is None:
+            table.add_row(a.code, ", ".join(a.countries) or "-", _chain(a.code),
+                          "tipline's agency inbox (/inbox): its user acknowledges each case")
+            continue
         down = " [red](down)[/]" if a.desk == outage else ""
         table.add_row(a.code, ", ".join(a.countries) or "-", _chain(a.code),
-                      f"{a.desk}{down} {desk.url(a.code)}")
+                      f"{a.desk}{down} {desks[a.desk].url(a.code)}")
     console.print(table)
     places = ", ".join(f"{ip} → {cc}" for ip, cc in IP_COUNTRIES.items())
     console.print(f"  [bold]Demo IP table:[/] documentation addresses belong to no country, so "
@@ -306,6 +309,10 @@ def deliveries(console: Console, rows: list[RouteRow], totals: DeliveryTotals,
         status = "[green]acknowledged[/]" if r.status == "acknowledged" else f"[red]{r.status}[/]"
         desk = ("[green]signature ✓ version ✓[/]" if r.arrived and r.version_ok
                 else "[red]not received[/]" if not r.arrived else "[red]version mismatch[/]")
+        if r.inbox:
+            status = status if r.status == "acknowledged" else f"[yellow]{r.status}[/]"
+            desk = "[yellow]in its inbox, to acknowledge[/]" if r.status != "acknowledged" \
+                else "[green]acknowledged in the inbox[/]"
         if r.repeats:
             desk += f" [red]{r.repeats} repeats[/]"
         risk = " [bold red]at risk[/]" if r.at_risk else ""
@@ -319,5 +326,6 @@ def deliveries(console: Console, rows: list[RouteRow], totals: DeliveryTotals,
         f"applied once by its desk ({totals.applied} applied, {totals.repeats} repeats, "
         f"{totals.bad_signatures} bad signatures); {totals.superseded} older versions replaced "
         f"before delivery, {totals.failed_attempts} failed attempts retried, {totals.waiting} "
-        f"waiting, {totals.dead} dead letters.",
+        f"waiting, {totals.dead} dead letters; {totals.in_inbox} in an agency's inbox for its "
+        "people to acknowledge.",
         highlight=False)

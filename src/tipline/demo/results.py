@@ -20,7 +20,7 @@ from tipline.agencies.models import Agency
 from tipline.banks.models import Bank
 from tipline.db import Database
 from tipline.delivery.models import Delivery
-from tipline.demo.agencies import AGENCIES, AgencyDesk
+from tipline.demo.agencies import AGENCIES, INBOX_AGENCIES, AgencyDesk
 from tipline.demo.seed import BankPlan
 from tipline.demo.stream import ReportSpec
 from tipline.matching.models import FileMatch
@@ -146,10 +146,15 @@ def desk_of(agency: str) -> str | None:
     return next((a.desk for a in AGENCIES if a.code == agency), None)
 
 
+def in_inbox(sent: Sent) -> bool:
+    """Ready in the agency inbox: it waits for a person of the agency, not for the demo."""
+    return sent.agency in INBOX_AGENCIES and sent.status in ("pending", "delivered")
+
+
 def unsettled(rows: Iterable[Sent], desks: Iterable[str] | None = None) -> list[Sent]:
     """Deliveries still on their way (to these desks' agencies, or to any)."""
     wanted = set(desks) if desks is not None else None
-    return [s for s in rows if s.status not in SETTLED
+    return [s for s in rows if s.status not in SETTLED and not in_inbox(s)
             and (wanted is None or desk_of(s.agency) in wanted)]
 
 
@@ -170,6 +175,7 @@ class RouteRow:
     arrived: bool  # the desk applied the current version, signature checked
     version_ok: bool  # the desk recomputed the version from the content
     repeats: int  # packages the desk received again after applying them
+    inbox: bool  # the agency works in tipline's inbox: the package waits there for it
 
 
 def routes(http: httpx.Client, cases: Iterable[int], sent: list[Sent],
@@ -195,7 +201,8 @@ def _route_row(route: dict[str, Any], sent: list[Sent], desks: Mapping[str, Agen
         current.status if current else "not queued",
         sum(1 for s in sent if s.status == "acknowledged"),
         sum(1 for s in sent if s.status == "superseded"), sum(s.attempts for s in sent),
-        got is not None, bool(got and got.version_ok), repeats)
+        got is not None, bool(got and got.version_ok), repeats,
+        route["agency"] in INBOX_AGENCIES)
 
 
 def deadline_note(basis: Mapping[str, Any]) -> str:
@@ -217,6 +224,7 @@ class DeliveryTotals:
     applied: int  # packages the desks applied
     repeats: int
     bad_signatures: int
+    in_inbox: int  # packages waiting in an agency's inbox for a person to acknowledge
 
 
 def totals(sent: list[Sent], desks: Mapping[str, AgencyDesk]) -> DeliveryTotals:
@@ -229,4 +237,4 @@ def totals(sent: list[Sent], desks: Mapping[str, AgencyDesk]) -> DeliveryTotals:
         sum(s.attempts for s in sent) - acknowledged,
         sum(len(d.applied) for d in desks.values()),
         sum(sum(d.repeats.values()) for d in desks.values()),
-        sum(d.bad_signatures for d in desks.values()))
+        sum(d.bad_signatures for d in desks.values()), sum(1 for s in sent if in_inbox(s)))

@@ -22,7 +22,15 @@ from tipline.audit.service import Actor
 from tipline.cli_context import database
 from tipline.db import Database, utcnow
 from tipline.demo import display, results
-from tipline.demo.agencies import DESKS, FALLBACK, OUTAGE_DESK, AgencyDesk, start_desks, stop_desks
+from tipline.demo.agencies import (
+    DESKS,
+    FALLBACK,
+    OUTAGE_DESK,
+    AgencyDesk,
+    inbox_public_key,
+    start_desks,
+    stop_desks,
+)
 from tipline.demo.seed import (
     STAFF,
     BankPlan,
@@ -189,7 +197,7 @@ def seed_demo(settings: Settings, plan: BankPlan, seed: int, desks: dict[str, Ag
     """Banks, staff login and agencies, in one transaction; True if the login is new."""
     with database(settings) as db, db.transaction() as session:
         seed_banks(session, plan, seed)
-        register_agencies(session, desks)
+        register_agencies(session, desks, inbox_public_key(settings.data_dir))
         return ensure_staff(session)
 
 

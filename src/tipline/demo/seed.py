@@ -45,15 +45,17 @@ class StaffLogin:
 # Public on purpose, like the reporters' passwords; the runner refuses to run in production.
 CENTRE = "tipline demo centre"
 STAFF = StaffLogin("demo-supervisor", "demo-supervisor-pw", "supervisor", CENTRE, "NL")
-# One login for every role: the centre's staff, an agency user of the German desk (it receives
-# the stream's DE cases) and a reporter user of PhotoShare (its organisation is the reporter's
-# API username).
+# One login for every role: the centre's staff, agency users of the Dutch desk (it works the
+# stream's NL cases in the agency inbox, acknowledging each) and of the German desk (its
+# packages go to its own server, which acknowledges them), and a reporter user of PhotoShare
+# (its organisation is the reporter's API username).
 LOGINS = (
     StaffLogin("demo-analyst", "demo-analyst-password", "analyst", CENTRE, "NL"),
     STAFF,
     StaffLogin("demo-admin", "demo-admin-password1", "admin", CENTRE, "NL"),
     StaffLogin("demo-hotline-analyst", "demo-hotline-analyst-pw", "hotline_analyst", CENTRE,
                "NL"),
+    StaffLogin("demo-agency-nl", "demo-agency-nl-password", "agency", "DEMO-NL", "NL"),
     StaffLogin("demo-agency-de", "demo-agency-de-password", "agency", "DEMO-DE", "DE"),
     StaffLogin("demo-photoshare-staff", "demo-photoshare-staff-pw", "reporter",
                "demo-photoshare", "US"),
@@ -127,8 +129,9 @@ def _ensure_login(session: Session, login: StaffLogin) -> bool:
     return True
 
 
-def register_agencies(session: Session, desks: dict[str, AgencyDesk]) -> None:
+def register_agencies(session: Session, desks: dict[str, AgencyDesk], inbox_key: str) -> None:
     """Create or update the demo agencies with this run's desk addresses and secrets
     (intermediaries first: an agency's `via` must exist when it is saved)."""
     for agency in sorted(AGENCIES, key=lambda a: a.via is not None):
-        save_agency(session, agency_data(agency, desks[agency.desk]), DEMO)
+        desk = desks[agency.desk] if agency.desk is not None else None
+        save_agency(session, agency_data(agency, desk, inbox_key), DEMO)

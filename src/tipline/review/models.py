@@ -70,3 +70,18 @@ class ReviewerPreference(Base):
     blur_level: Mapped[int | None] = mapped_column(Integer)
     budget_seconds: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewLease(Base):
+    """Who is reviewing a media cluster now: taken when a reviewer opens it or takes it from
+    the queue, renewed by every act of theirs on it, gone when they classify it, leave it or
+    log out, void once `lease_until` passes. Two reviewers never hold one cluster at once
+    (the primary key), so nobody is exposed to material a colleague is already reviewing."""
+
+    __tablename__ = "review_leases"
+
+    cluster_id: Mapped[int] = mapped_column(BigId, ForeignKey("media_clusters.id"),
+                                            primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -97,9 +98,11 @@ class QueueRow:
     case_id: int  # the lowest id among its open cases
 
 
-def review_queue(session: Session, only: ColumnElement[bool], limit: int) -> list[QueueRow]:
-    """Clusters no analyst has classified yet, in open cases the viewer may see (`only`): the
-    most urgent case first, new material before known, then the nearest deadline."""
+def review_queue(session: Session, only: ColumnElement[bool], limit: int,
+                 offered: ColumnElement[bool] | None = None) -> list[QueueRow]:
+    """Clusters no analyst has classified yet, in open cases the viewer may see (`only`), and
+    `offered` to this reviewer (nobody else holds them): the most urgent case first, new
+    material before known, then the nearest deadline."""
     level = func.min(func.coalesce(Case.priority_level, "P9"))
     deadline = type_coerce(func.min(Case.deadline), UTCDateTime())
     stmt = (select(MediaCluster.id, MediaCluster.kind, MediaCluster.known, MediaCluster.files,
@@ -109,7 +112,7 @@ def review_queue(session: Session, only: ColumnElement[bool], limit: int) -> lis
             .join(Case, Case.id == CaseReport.case_id)
             .where(MediaCluster.merged_into_id.is_(None),
                    Case.status.notin_(CLOSED_CASE_STATUSES), only,
-                   ~reviewed(MediaCluster.id))
+                   ~reviewed(MediaCluster.id), true() if offered is None else offered)
             .group_by(MediaCluster.id, MediaCluster.kind, MediaCluster.known,
                       MediaCluster.files, MediaCluster.reports)
             .order_by(level, MediaCluster.known,
@@ -134,3 +137,12 @@ def latest_review(session: Session, cluster_id: int) -> MediaFact | None:
     return session.scalar(select(MediaFact).where(
         MediaFact.cluster_id == cluster_id, MediaFact.source == "analyst")
         .order_by(MediaFact.id.desc()).limit(1))
+
+
+def clusters_of_file(session: Session, file_id: str) -> list[int]:
+    """The live clusters a file belongs to (one, unless clustering has yet to merge them)."""
+    return list(session.scalars(
+        select(ClusterMember.cluster_id).join(MediaCluster,
+                                              MediaCluster.id == ClusterMember.cluster_id)
+        .where(ClusterMember.file_id == file_id, MediaCluster.merged_into_id.is_(None))
+        .distinct()))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tipline import access
 from tipline.audit.service import Actor
+from tipline.cases import casework
 from tipline.classification import service as classification
 from tipline.classification.models import MediaFact
 from tipline.clusters.models import MediaCluster
@@ -21,13 +22,15 @@ from tipline.evidence.service import read_evidence
 from tipline.evidence.store import EvidenceStore
 from tipline.hashing.errors import MediaError
 from tipline.reports.models import ReportFile
-from tipline.review import render, rules, service, store
+from tipline.review import leases, render, rules, service, store
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.settings import Settings
 from tipline.triage.service import request_retriage
-from tipline.users.service import StaffUser
+from tipline.users.models import User
+from tipline.users.service import StaffUser, staff_user
 
 QUEUE_SHOWN = 50
+TAKE_CANDIDATES = 20  # clusters tried by `take_next` before it says none is free
 
 
 class NoSafeRendition(DomainError):
@@ -70,14 +73,58 @@ class QueuePage:
     wellness: Wellness
 
 
+def _lease(settings: Settings) -> dt.timedelta:
+    return dt.timedelta(minutes=settings.review_lease_minutes)
+
+
 def queue(db: Database, settings: Settings, user: StaffUser,
           now: dt.datetime | None = None) -> QueuePage:
-    """The clusters waiting for review (never one already classified), most urgent first."""
+    """The clusters waiting for review (never one already classified, nor one another
+    reviewer holds), most urgent first."""
     with db.sessions() as session:
         viewer = _reviewer(session, user)
-        rows = store.review_queue(session, access.visible_cases(viewer), QUEUE_SHOWN)
+        rows = store.review_queue(session, access.visible_cases(viewer), QUEUE_SHOWN,
+                                  leases.free_for(user.id, _now(now), MediaCluster.id))
         policy = rules.WellnessPolicy.from_settings(settings)
         return QueuePage(rows, _wellness(session, policy, user, _now(now)))
+
+
+def take_next(db: Database, settings: Settings, user: StaffUser, leaving: int | None = None,
+              now: dt.datetime | None = None) -> int | None:
+    """Hold the most urgent cluster nobody holds (None: nothing is waiting), letting go of
+    the one the reviewer is `leaving`. Two reviewers asking at once get different clusters:
+    a claim another won is skipped."""
+    moment = _now(now)
+    with db.transaction() as session:
+        viewer = _reviewer(session, user)
+        if leaving is not None:
+            leases.release(session, leaving, user.id)
+        waiting = store.review_queue(session, access.visible_cases(viewer), TAKE_CANDIDATES,
+                                     leases.free_for(user.id, moment, MediaCluster.id))
+        for row in waiting:
+            if row.cluster_id == leaving:  # moving on: the next one, not the one left
+                continue
+            if leases.try_claim(session, row.cluster_id, user.id, _lease(settings), moment):
+                return row.cluster_id
+        return None
+
+
+def leave(db: Database, user: StaffUser, cluster_id: int) -> None:
+    """The reviewer lets the cluster go back to the queue."""
+    with db.transaction() as session:
+        access.cluster(session, _reviewer(session, user), cluster_id)
+        leases.release(session, cluster_id, user.id)
+
+
+def release_work_of(db: Database, user_id: int, actor: Actor) -> None:
+    """A page session ends (logout): the cases taken from the worklist and the clusters
+    held for review go back to their queues (cases assigned by a supervisor stay)."""
+    with db.transaction() as session:
+        found = session.get(User, user_id)
+        if found is None:
+            return
+        casework.release_leases(session, staff_user(found), actor, "logout")
+        leases.release_all(session, user_id)
 
 
 @dataclass(frozen=True)
@@ -96,6 +143,7 @@ class ClusterPage:
     next_cluster_id: int | None
     wellness: Wellness
     revealed: MediaReveal | None  # the reveal asked for, while it is open (pages without JS)
+    held_by: tuple[str, dt.datetime] | None  # another reviewer holding it: name, until
 
 
 def _shown_reveal(session: Session, user: StaffUser, reveal_id: int | None,
@@ -110,10 +158,14 @@ def _shown_reveal(session: Session, user: StaffUser, reveal_id: int | None,
 
 def cluster(db: Database, settings: Settings, user: StaffUser, cluster_id: int,
             now: dt.datetime | None = None, reveal_id: int | None = None) -> ClusterPage:
-    """One cluster to review: its files (blurred), its review and verdicts once recorded."""
-    with db.sessions() as session:
+    """One cluster to review: its files (blurred), its review and verdicts once recorded.
+    Opening it holds it for the reviewer, unless another reviewer holds it already (then the
+    page says who, and reveals and classifications are refused)."""
+    moment = _now(now)
+    with db.transaction() as session:
         viewer = _reviewer(session, user)
         found = access.cluster(session, viewer, cluster_id)
+        mine = leases.try_claim(session, found.id, user.id, _lease(settings), moment)
         files = []
         for file in store.cluster_files(session, found.id, access.visible_files(viewer)):
             gate = classification.can_open(session, user, file)
@@ -122,11 +174,13 @@ def cluster(db: Database, settings: Settings, user: StaffUser, cluster_id: int,
         verdicts = classification.classify_file(session, files[0].file.id) \
             if review is not None and files else None
         waiting = [row.cluster_id for row in store.review_queue(
-            session, access.visible_cases(viewer), 2) if row.cluster_id != found.id]
+            session, access.visible_cases(viewer), 2,
+            leases.free_for(user.id, moment, MediaCluster.id)) if row.cluster_id != found.id]
         policy = rules.WellnessPolicy.from_settings(settings)
         return ClusterPage(found, files, review, verdicts, waiting[0] if waiting else None,
-                           _wellness(session, policy, user, _now(now)),
-                           _shown_reveal(session, user, reveal_id, _now(now)))
+                           _wellness(session, policy, user, moment),
+                           _shown_reveal(session, user, reveal_id, moment),
+                           None if mine else leases.holder(session, found.id, moment))
 
 
 def _openable(session: Session, user: StaffUser, file_id: str) -> ReportFile:
@@ -158,6 +212,14 @@ def safe_image(db: Database, evidence: EvidenceStore, settings: Settings, user: 
         raise NoSafeRendition(f"no blurred rendition of this file ({exc})") from exc
 
 
+def _hold_clusters_of(session: Session, settings: Settings, user: StaffUser,
+                      file: ReportFile, now: dt.datetime) -> None:
+    """A reveal is an act of review: the file's cluster must be the reviewer's (409 when
+    another reviewer holds it), and the lease runs on."""
+    for cluster_id in store.clusters_of_file(session, file.id):
+        leases.claim(session, cluster_id, user.id, _lease(settings), now)
+
+
 @dataclass(frozen=True)
 class Revealed:
     reveal: MediaReveal
@@ -171,6 +233,7 @@ def reveal(db: Database, settings: Settings, user: StaffUser, actor: Actor, file
     policy = rules.WellnessPolicy.from_settings(settings)
     with db.transaction() as session:
         file = _openable(session, user, file_id)
+        _hold_clusters_of(session, settings, user, file, _now(now))
         try:
             return Revealed(service.open_reveal(session, policy, user, actor, file, _now(now)),
                             file)
@@ -216,14 +279,17 @@ def original(db: Database, evidence: EvidenceStore, user: StaffUser, actor: Acto
     raise ended
 
 
-def classify(db: Database, user: StaffUser, actor: Actor, cluster_id: int,
-             asked: service.ClusterReview) -> MediaFact:
-    """Record a review for a whole cluster; its cases are re-triaged on the work queue."""
+def classify(db: Database, settings: Settings, user: StaffUser, actor: Actor, cluster_id: int,
+             asked: service.ClusterReview, now: dt.datetime | None = None) -> MediaFact:
+    """Record a review for a whole cluster (409 while another reviewer holds it); its cases
+    are re-triaged on the work queue and the cluster leaves the reviewer's hands."""
     with db.transaction() as session:
         viewer = _reviewer(session, user)
         found = access.cluster(session, viewer, cluster_id)
+        leases.claim(session, found.id, user.id, _lease(settings), _now(now))
         outcome = service.review_cluster(session, user, actor, found.id, asked)
         request_retriage(session, outcome.report_ids, "classification review")
+        leases.release(session, found.id, user.id)
         return outcome.fact
 
 

@@ -6,8 +6,8 @@ from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
 from tipline.audit.service import Actor
-from tipline.cases import casework_usecases as cases_usecases
 from tipline.http import in_thread
+from tipline.review import usecases as review_usecases
 from tipline.state import AppState
 from tipline.users.auth import staff_cache
 from tipline.users.service import StaffUser
@@ -47,12 +47,13 @@ async def login(request: Request, username: str = Form(""), password: str = Form
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    """Log out; the cases the user took from the queue are released (assigned ones stay)."""
+    """Log out; the cases the user took from the worklist and the clusters they hold for
+    review are released (cases assigned to them stay)."""
     user_id = request.session.get("uid")
     if isinstance(user_id, int):
         state: AppState = request.app.state.tipline
         actor = Actor(f"user:{user_id}", request.client.host if request.client else None)
-        await in_thread(cases_usecases.release_cases_of, state.db, user_id, actor)
+        await in_thread(review_usecases.release_work_of, state.db, user_id, actor)
     session.end(request)
     session.flash(request, "You are logged out.", "success")
     return see_other("/login")

@@ -50,6 +50,27 @@ async def queue(request: Request, user: StaffUser = Depends(reviewer)) -> Respon
     return render(request, "review_queue.html", {**_page(page), "rows": page.rows})
 
 
+@router.post("/next")
+async def take_next(request: Request, leaving: int | None = Form(None),
+                    user: StaffUser = Depends(reviewer)) -> Response:
+    """Hold the most urgent cluster nobody else holds (letting go of the one left) and open it."""
+    state = _state(request)
+    taken = await in_thread(usecases.take_next, state.db, state.settings, user, leaving)
+    if taken is None:
+        flash(request, "Nothing else is waiting for review.", "success")
+        return see_other("/review")
+    return see_other(f"/review/clusters/{taken}")
+
+
+@router.post("/clusters/{cluster_id}/leave")
+async def leave(request: Request, cluster_id: int,
+                user: StaffUser = Depends(reviewer)) -> Response:
+    """Let the cluster go back to the queue for someone else."""
+    await in_thread(usecases.leave, _state(request).db, user, cluster_id)
+    flash(request, f"Cluster {cluster_id} is back in the queue.", "success")
+    return see_other("/review")
+
+
 @router.get("/clusters/{cluster_id}")
 async def cluster(request: Request, cluster_id: int, reveal: int | None = None,
                   user: StaffUser = Depends(reviewer)) -> Response:
@@ -114,8 +135,9 @@ async def classify(request: Request, cluster_id: int, label: str = Form(""),
                    nature: str = Form("unknown"), note: str = Form(""),
                    user: StaffUser = Depends(reviewer)) -> Response:
     asked = ClusterReview(label or None, age_band, activity, nature, note.strip() or None)
-    await in_thread(usecases.classify, _state(request).db, user, staff_actor(user, request),
-                    cluster_id, asked)
+    state = _state(request)
+    await in_thread(usecases.classify, state.db, state.settings, user,
+                    staff_actor(user, request), cluster_id, asked)
     flash(request, f"Classification saved for cluster {cluster_id} and all its files.",
           "success")
     return see_other(f"/review/clusters/{cluster_id}#verdicts")
