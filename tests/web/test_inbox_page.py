@@ -77,3 +77,20 @@ def test_another_agencys_delivery_cannot_be_downloaded_or_acknowledged(
                                 form={"csrf_token": token or ""}, max_redirects=0)
     assert refused.status == 404
     assert _status(server, theirs) == "pending"
+
+
+def test_a_stale_download_leads_back_to_the_inbox_with_the_newer_delivery(
+        page: Page, server: LiveServer) -> None:
+    case_id, delivery_id = routed_case(server.state, "AG-STALE")
+    with server.state.db.transaction() as session:  # the case changed since it was queued
+        found = session.get(Delivery, delivery_id)
+        assert found is not None
+        found.case_version = "0" * 64
+    log_in_as(page, server, "agency", organisation="AG-STALE")
+    answer = page.goto(f"{server.url}/inbox/deliveries/{delivery_id}/package.json")
+    assert answer is not None and answer.status == 200 and page.url.endswith("/inbox")
+    expect(page.get_by_text(f"The case changed after delivery {delivery_id} was queued")
+           ).to_be_visible()
+    assert _status(server, delivery_id) == "superseded"
+    expect(page.locator(f"#delivery-{delivery_id}")).to_have_count(0)
+    expect(page.get_by_role("link", name=f"Case {case_id}").first).to_be_visible()

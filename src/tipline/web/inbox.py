@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from tipline.delivery import usecases
 from tipline.delivery.inbox import CaseView
+from tipline.delivery.service import StalePackage
 from tipline.errors import NotFound
 from tipline.http import in_thread
 from tipline.state import AppState
@@ -61,8 +62,15 @@ async def download(request: Request, delivery_id: int, what: str,
     if what not in DOWNLOADS:
         raise NotFound(f"no download {what!r}")
     kind, media_type = DOWNLOADS[what]
-    pulled: usecases.Pulled = await in_thread(usecases.pull, _state(request), user,
-                                              staff_actor(user, request), delivery_id, kind)
+    try:
+        pulled: usecases.Pulled = await in_thread(usecases.pull, _state(request), user,
+                                                  staff_actor(user, request), delivery_id,
+                                                  kind)
+    except StalePackage as stale:  # the case grew: send the agency to the new version
+        newer = stale.replacement.id if stale.replacement else None
+        flash(request, f"The case changed after delivery {delivery_id} was queued"
+              + (f": delivery {newer} holds its current version." if newer else "."), "error")
+        return see_other("/inbox")
     name = f"case-{pulled.case_id}-{pulled.case_version[:12]}.{kind}"
     return Response(pulled.body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
