@@ -19,6 +19,7 @@ from tipline.delivery import api as delivery_api
 from tipline.http import BodyLimitMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
+from tipline.outcomes import api as outcomes_api
 from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(routing_api.router)
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
+    app.include_router(outcomes_api.router)
     web.install(app, state)
 
     @app.get("/healthz", tags=["operations"])
