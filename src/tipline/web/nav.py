@@ -21,6 +21,7 @@ NAV: list[NavItem] = [
     NavItem("Review", "/review", CENTRE_ROLES),
     NavItem("Inbox", "/inbox", ("agency",)),
     NavItem("Our reports", "/portal", ("reporter",)),
+    NavItem("Outcomes", "/portal/outcomes", ("reporter",)),
     NavItem("Dashboard", "/dashboard", CENTRE_ROLES),
     NavItem("Banks", "/banks", CENTRE_ROLES),
     NavItem("Agencies", "/admin/agencies", ("admin",)),
