@@ -24,6 +24,7 @@ from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
 from tipline.state import AppState, build_state, start, stop
+from tipline.transparency import api as transparency_api
 from tipline.triage import api as triage_api
 from tipline.web import app as web
 from tipline.web_errors import install_error_handlers
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
     app.include_router(outcomes_api.router)
+    app.include_router(transparency_api.router)
     web.install(app, state)
 
     @app.get("/healthz", tags=["operations"])

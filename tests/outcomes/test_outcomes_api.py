@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import update
+
 from outcome_support import (
     AGENCY_SECRET,
     ReporterHook,
@@ -17,8 +19,6 @@ from outcome_support import (
     add_case,
     agency_user,
 )
-from sqlalchemy import update
-
 from tipline.db import utcnow
 from tipline.delivery.rules import sign
 from tipline.outcomes.models import Outcome
