@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,9 +38,12 @@ def add_agency(state: AppState, code: str) -> int:
 
 
 def add_case(state: AppState, reporter: str, reports: int = 1,
-             agency_id: int | None = None) -> tuple[int, list[int]]:
-    """A case of `reports` finished reports of `reporter`, routed to `agency_id` if given."""
-    report_ids = [add_report(state, reporter, finished_at=utcnow())[0] for _ in range(reports)]
+             agency_id: int | None = None, files: int = 0) -> tuple[int, list[int]]:
+    """A case of `reports` finished reports of `reporter` (each with `files` benign files),
+    routed to `agency_id` if given."""
+    report_ids = [add_report(state, reporter, finished_at=utcnow(), files=[
+        {"content": f"benign test bytes {uuid.uuid4().hex}".encode()} for _ in range(files)])[0]
+        for _ in range(reports)]
     with state.db.transaction() as session:
         case = Case(status="open", summary={})
         session.add(case)

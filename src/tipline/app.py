@@ -16,6 +16,7 @@ from tipline.classification import api as classification_api
 from tipline.clusters import api as clusters_api
 from tipline.deconfliction import api as deconfliction_api
 from tipline.delivery import api as delivery_api
+from tipline.feedback import api as feedback_api
 from tipline.http import BodyLimitMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(ncmec_api.router)
     app.include_router(reports_api.router)
     app.include_router(matching_api.router)
+    app.include_router(feedback_api.router)  # before /banks/{id} routes
     app.include_router(banks_api.router)
     app.include_router(classification_api.router)
     app.include_router(triage_api.router)
