@@ -22,6 +22,7 @@ from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
 from tipline.feedback import cli as feedback_cli
+from tipline.transparency import cli as transparency_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
@@ -47,6 +48,7 @@ app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(transparency_cli.app, name="report")
 console = Console()
 CLI = Actor("cli")
 

@@ -10,8 +10,11 @@ from typing import Any
 
 from tipline import access
 from tipline.db import Database, utcnow
-from tipline.transparency import facts, figures
+from tipline.errors import Invalid
+from tipline.transparency import facts, figures, render, report
 from tipline.transparency.period import Period
+from tipline.transparency.report import Report
+from tipline.transparency.takedown import TakedownSource, not_available
 from tipline.users.service import StaffUser
 
 
@@ -45,3 +48,30 @@ def scorecards_csv(cards: list[figures.Scorecard]) -> str:
 
 def _top(pairs: list[tuple[str, int]]) -> str:
     return pairs[0][0] if pairs else ""
+
+
+def build_report(db: Database, user: StaffUser | None, period: Period,
+                 takedown: TakedownSource = not_available) -> Report:
+    """The transparency report of the period (`user` None: the CLI's operator). A period
+    that has not ended is reported as of now; an ended one as of its end, so it is the same
+    every time it is asked for as long as the data is."""
+    with db.sessions() as session:
+        if user is not None:
+            access.check_centre(access.staff_viewer(session, user),
+                                "read the transparency report")
+        found = facts.gather(session, period.start, period.end, utcnow())
+        return report.build(found, takedown(session, period.start, period.end))
+
+
+def render_report(db: Database, user: StaffUser | None, period: Period, fmt: str,
+                  takedown: TakedownSource = not_available) -> bytes:
+    if fmt not in render.FORMATS:
+        raise Invalid(f"unknown format {fmt!r}; one of {', '.join(render.FORMATS)}")
+    return render.render(build_report(db, user, period, takedown), fmt)
+
+
+def report_page(db: Database, user: StaffUser, period: Period,
+                takedown: TakedownSource = not_available) -> str:
+    """The report's HTML body for the `/transparency` page (the same bytes as the body of
+    the HTML document)."""
+    return render.html_body(build_report(db, user, period, takedown))

@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("Outcomes", "/portal/outcomes", ("reporter",)),
     NavItem("Dashboard", "/dashboard", CENTRE_ROLES),
     NavItem("Scorecards", "/scorecards", CENTRE_ROLES),
+    NavItem("Transparency", "/transparency", CENTRE_ROLES),
     NavItem("Banks", "/banks", CENTRE_ROLES),
     NavItem("Agencies", "/admin/agencies", ("admin",)),
     NavItem("Retention", "/admin/retention", ("admin",)),
