@@ -94,8 +94,8 @@ def scorecard(name: str, rows: list[ReportFact]) -> Scorecard:
             months.setdefault(r.finished_at.strftime("%Y-%m"), []).append(r.quality_score)
     scores = [s for values in months.values() for s in values]
     outcomes = [d for r in rows if (d := decided(r)) is not None]
-    reasons = Counter(reason for r in rows if decided(r) is False
-                      for code, reason in r.outcomes if reason)
+    reasons = Counter(reason for r in rows if decided(r) is False  # once per report
+                      for reason in {x for _, x in r.outcomes if x})
     media = sum(r.media_files for r in rows)
     return Scorecard(
         reporter=name, kind=rows[0].reporter_kind, reports=len(rows),
