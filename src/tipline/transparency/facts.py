@@ -89,7 +89,6 @@ def gather(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datet
     _cases(session, period, facts)
     _files(session, period, facts)
     _outcomes(session, period, as_of, facts)
-    case_ids = {f.case_id for f in facts.values() if f.case_id is not None}
     first_acks = _first_acks(session, period)
     for fact in facts.values():
         fact.first_ack = first_acks.get(fact.case_id) if fact.case_id else None
@@ -97,7 +96,7 @@ def gather(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datet
                               .join(Report, Report.id == ClusterMember.report_id)
                               .where(period)) or 0
     ordered = [facts[k] for k in sorted(facts)]
-    return Facts(start, end, as_of, ordered, _routes(session, case_ids, as_of), int(clusters))
+    return Facts(start, end, as_of, ordered, _routes(session, period, as_of), int(clusters))
 
 
 def _reports(session: Session, period: ColumnElement[bool]) -> Iterable[ReportFact]:
@@ -154,11 +153,12 @@ def _flag(condition: ColumnElement[bool]) -> Any:
 
 def _outcomes(session: Session, period: ColumnElement[bool], as_of: dt.datetime,
               facts: dict[int, ReportFact]) -> None:
-    rows = session.execute(report_outcomes().where(
+    rows = session.execute(report_outcomes().with_only_columns(
+        Report.id, Outcome.code, Outcome.reason).where(
         period, shared(as_of), Outcome.recorded_at < as_of)
         .order_by(Report.id, Outcome.id))
-    for rid, outcome in rows:
-        facts[rid].outcomes.append((outcome.code, outcome.reason))
+    for rid, code, reason in rows:
+        facts[rid].outcomes.append((code, reason))
 
 
 def _first_acks(session: Session, period: ColumnElement[bool]) -> dict[int, dt.datetime]:
@@ -171,22 +171,24 @@ def _first_acks(session: Session, period: ColumnElement[bool]) -> dict[int, dt.d
     return {int(c): at for c, a in rows if (at := aware(a)) is not None}
 
 
-def _routes(session: Session, case_ids: set[int], as_of: dt.datetime) -> list[RouteFact]:
-    if not case_ids:
-        return []
+def _routes(session: Session, period: ColumnElement[bool], as_of: dt.datetime
+            ) -> list[RouteFact]:
+    cases = select(CaseReport.case_id).join(Report, Report.id == CaseReport.report_id).where(
+        period)
     first_ack = (select(Delivery.case_id, Delivery.agency_id,
                         func.min(Delivery.acknowledged_at).label("at"))
+                 .where(Delivery.case_id.in_(cases))
                  .group_by(Delivery.case_id, Delivery.agency_id).subquery())
     countries: dict[int, list[str]] = {}
     for route_id, country in session.execute(
             select(RouteCountry.route_id, RouteCountry.country)
-            .where(RouteCountry.case_id.in_(sorted(case_ids)))):
+            .where(RouteCountry.case_id.in_(cases))):
         countries.setdefault(int(route_id), []).append(country)
     rows = session.execute(
         select(Route.id, Route.case_id, Route.channel_chain, Route.deadline, first_ack.c.at)
         .outerjoin(first_ack, (first_ack.c.case_id == Route.case_id)
                    & (first_ack.c.agency_id == Route.agency_id))
-        .where(Route.case_id.in_(sorted(case_ids)), Route.status == "active",
+        .where(Route.case_id.in_(cases), Route.status == "active",
                Route.computed_at < as_of).order_by(Route.id))
     return [RouteFact(int(case_id), tuple(sorted(countries.get(int(rid), []))),
                       str(chain[0]) if chain else "none", aware(deadline), aware(at))

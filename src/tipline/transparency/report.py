@@ -4,7 +4,7 @@ give the same report, byte for byte in every format (`render.py`)."""
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -56,11 +56,29 @@ def _sample(value: float | None, samples: int) -> Value:
     return None if value is None else round(value, 1)
 
 
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def inputs_digest(facts: Facts) -> str:
-    """SHA-256 of the facts the report is computed from (canonical JSON)."""
-    body = json.dumps(dataclasses.asdict(facts), sort_keys=True, separators=(",", ":"),
-                      default=str).encode()
-    return hashlib.sha256(body).hexdigest()
+    """SHA-256 of the facts the report is computed from: one JSON line for the period, then
+    one per report and one per route, in their fixed order (field order as declared)."""
+    digest = hashlib.sha256()
+
+    def line(values: list[Any]) -> None:
+        digest.update(json.dumps(values, separators=(",", ":"), ensure_ascii=False).encode())
+        digest.update(b"\n")
+
+    line([_iso(facts.start), _iso(facts.end), _iso(facts.as_of), facts.clusters])
+    for r in facts.reports:
+        line([r.report_id, r.reporter, r.reporter_kind, r.incident_type, _iso(r.incident_at),
+              _iso(r.finished_at), r.quality_score, r.quality_issues, r.case_id,
+              r.case_reports, r.in_shared_cluster, r.files, r.media_files, r.known_files,
+              _iso(r.first_ack), [list(o) for o in r.outcomes]])
+    for route in facts.routes:
+        line([route.case_id, list(route.countries), route.channel, _iso(route.deadline),
+              _iso(route.first_ack)])
+    return digest.hexdigest()
 
 
 def build(facts: Facts, takedown: TakedownFigures | None) -> Report:
