@@ -54,3 +54,5 @@ def test_an_agency_records_outcomes_and_the_reporter_sees_the_shared_ones(
     page.reload()
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("actioned")
+    rows.first.get_by_role("link").click()
+    expect(page.locator("[data-figure=outcome-status]")).to_have_text("actioned")

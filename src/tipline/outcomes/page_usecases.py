@@ -11,10 +11,10 @@ from pydantic import ValidationError
 
 from tipline import access
 from tipline.audit.service import Actor
-from tipline.db import Database
+from tipline.db import Database, utcnow
 from tipline.delivery import inbox as inbox_views
 from tipline.errors import Invalid
-from tipline.outcomes import store, usecases
+from tipline.outcomes import rules, store, usecases
 from tipline.outcomes.schemas import OutcomeBody
 from tipline.outcomes.service import agency_view
 from tipline.users.service import StaffUser
@@ -51,3 +51,13 @@ def record_form(db: Database, user: StaffUser, actor: Actor, case_id: int,
     except (ValueError, ValidationError) as exc:
         raise Invalid(f"the outcome form is not valid: {str(exc)[:300]}") from exc
     return usecases.record(db, user, actor, body, via="inbox")
+
+
+def portal_outcome_status(db: Database, user: StaffUser, report_id: int) -> str:
+    """The coarse status of one report of a reporter user's organisation (another
+    organisation's report is not found)."""
+    with db.sessions() as session:
+        reporter_id = access.own_reporter(access.staff_viewer(session, user))
+        access.report(session, access.reporter_viewer(reporter_id), report_id)
+        return rules.coarse_status([o.code for _, o in store.of_reporter(
+            session, reporter_id, utcnow(), report_id)])

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from tipline.http import in_thread
+from tipline.outcomes import page_usecases as outcome_pages
 from tipline.outcomes import usecases as outcomes
 from tipline.reports import usecases
 from tipline.reports.schemas import ReportStatusOut
@@ -40,7 +41,9 @@ async def portal_report(request: Request, report_id: int,
     state: AppState = request.app.state.tipline
     report: ReportStatusOut = await in_thread(usecases.portal_status, state.db, user,
                                               report_id)
-    return render(request, "portal_report.html", {"report": report})
+    status: str = await in_thread(outcome_pages.portal_outcome_status, state.db, user,
+                                  report_id)
+    return render(request, "portal_report.html", {"report": report, "outcome_status": status})
 
 
 @router.get("/portal/outcomes")
