@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, null, select
 from sqlalchemy.orm import Session
 
 from tipline.cases.models import CaseReport
@@ -71,6 +71,8 @@ def aware(moment: Any) -> dt.datetime | None:
         return None
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
+    if moment.tzinfo is dt.UTC:  # what UTCDateTime columns give: nothing to do
+        return moment  # type: ignore[no-any-return]
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
@@ -80,12 +82,14 @@ def _in_period(start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
 
 
 def gather(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datetime,
-           reporter_id: int | None = None) -> Facts:
+           reporter_id: int | None = None, quality: bool = True) -> Facts:
+    """The facts of the period; `quality` False leaves the quality findings out (the
+    transparency report does not show them, and decoding them is most of the reading)."""
     period = _in_period(start, end)
     if reporter_id is not None:
         period = and_(period, Report.reporter_id == reporter_id)
     as_of = min(end, now)
-    facts = {r.report_id: r for r in _reports(session, period)}
+    facts = {r.report_id: r for r in _reports(session, period, quality)}
     _cases(session, period, facts)
     _files(session, period, facts)
     _outcomes(session, period, as_of, facts)
@@ -99,11 +103,13 @@ def gather(session: Session, start: dt.datetime, end: dt.datetime, now: dt.datet
     return Facts(start, end, as_of, ordered, _routes(session, period, as_of), int(clusters))
 
 
-def _reports(session: Session, period: ColumnElement[bool]) -> Iterable[ReportFact]:
+def _reports(session: Session, period: ColumnElement[bool], quality: bool
+             ) -> Iterable[ReportFact]:
+    issues_column = Report.quality_issues if quality else null()
     rows = session.execute(
         select(Report.id, Reporter.name, Reporter.kind, Report.incident_type,
                Report.incident_at, Report.finished_at, Report.quality_score,
-               Report.quality_issues).join(Reporter, Reporter.id == Report.reporter_id)
+               issues_column).join(Reporter, Reporter.id == Report.reporter_id)
         .where(period))
     for rid, name, kind, itype, incident_at, finished_at, score, issues in rows:
         codes = sorted({str(i.get("code")) for i in issues or [] if isinstance(i, dict)
@@ -185,11 +191,12 @@ def _routes(session: Session, period: ColumnElement[bool], as_of: dt.datetime
             .where(RouteCountry.case_id.in_(cases))):
         countries.setdefault(int(route_id), []).append(country)
     rows = session.execute(
-        select(Route.id, Route.case_id, Route.channel_chain, Route.deadline, first_ack.c.at)
+        select(Route.id, Route.case_id, Route.channel_chain[0].as_string(), Route.deadline,
+               first_ack.c.at)
         .outerjoin(first_ack, (first_ack.c.case_id == Route.case_id)
                    & (first_ack.c.agency_id == Route.agency_id))
         .where(Route.case_id.in_(cases), Route.status == "active",
                Route.computed_at < as_of).order_by(Route.id))
     return [RouteFact(int(case_id), tuple(sorted(countries.get(int(rid), []))),
-                      str(chain[0]) if chain else "none", aware(deadline), aware(at))
-            for rid, case_id, chain, deadline, at in rows]
+                      first or "none", aware(deadline), aware(at))
+            for rid, case_id, first, deadline, at in rows]

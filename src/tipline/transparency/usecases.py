@@ -59,7 +59,7 @@ def build_report(db: Database, user: StaffUser | None, period: Period,
         if user is not None:
             access.check_centre(access.staff_viewer(session, user),
                                 "read the transparency report")
-        found = facts.gather(session, period.start, period.end, utcnow())
+        found = facts.gather(session, period.start, period.end, utcnow(), quality=False)
         return report.build(found, takedown(session, period.start, period.end))
 
 
