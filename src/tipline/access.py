@@ -351,3 +351,21 @@ def check_assignee(user: User | None, user_id: int) -> User:
         raise Forbidden(f"user {user.username!r} ({user.role}) may not work cases; give it to "
                         f"one of {', '.join(CENTRE_ROLES)}")
     return user
+
+
+# --- outcomes, scorecards and transparency (issue 14) ---------------------------------------
+# An agency records outcomes only of the cases routed to it: a case it was never sent is a
+# 404, as any case it may not see. A signed outcome package speaks for its agency as the
+# agency's users do. Reporters read the outcomes of their own reports (`own_reporter`) once no
+# longer held; scorecards, hash-list feedback and the transparency report are the centre's
+# (`check_centre`).
+
+def outcome_case(session: Session, viewer: Viewer, case_id: int) -> tuple[Agency, Case]:
+    """The viewer's agency and a case routed to it; 403 for a non-agency viewer."""
+    agency = own_agency(session, viewer)
+    return agency, case(session, viewer, case_id)
+
+
+def agency_viewer(agency: Agency) -> Viewer:
+    """The viewer a signed package of `agency` acts as (the package channel has no user)."""
+    return Viewer("staff", 0, "agency", agency.code, agency_id=agency.id)

@@ -16,13 +16,16 @@ from tipline.classification import api as classification_api
 from tipline.clusters import api as clusters_api
 from tipline.deconfliction import api as deconfliction_api
 from tipline.delivery import api as delivery_api
+from tipline.feedback import api as feedback_api
 from tipline.http import BodyLimitMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
+from tipline.outcomes import api as outcomes_api
 from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
 from tipline.state import AppState, build_state, start, stop
+from tipline.transparency import api as transparency_api
 from tipline.triage import api as triage_api
 from tipline.web import app as web
 from tipline.web_errors import install_error_handlers
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(ncmec_api.router)
     app.include_router(reports_api.router)
     app.include_router(matching_api.router)
+    app.include_router(feedback_api.router)  # before /banks/{id} routes
     app.include_router(banks_api.router)
     app.include_router(classification_api.router)
     app.include_router(triage_api.router)
@@ -59,6 +63,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(routing_api.router)
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
+    app.include_router(outcomes_api.router)
+    app.include_router(transparency_api.router)
     web.install(app, state)
 
     @app.get("/healthz", tags=["operations"])

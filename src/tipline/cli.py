@@ -21,6 +21,8 @@ from tipline.cli_context import database
 from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
+from tipline.feedback import cli as feedback_cli
+from tipline.transparency import cli as transparency_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
@@ -40,10 +42,13 @@ app.add_typer(cases_cli.app, name="cases")
 app.add_typer(agencies_cli.app, name="agencies")
 # The forecast reads routes and deliveries, which sit above the registry: composed here.
 agencies_cli.app.command("forecast")(delivery_cli.forecast)
+# Feedback on bank entries reads outcomes and reviews, which sit above the banks: composed here.
+banks_cli.app.command("feedback")(feedback_cli.feedback)
 app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(transparency_cli.app, name="report")
 console = Console()
 CLI = Actor("cli")
 

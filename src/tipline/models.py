@@ -25,6 +25,7 @@ from tipline.db import Base
 from tipline.deconfliction.models import Watch, WatchHit
 from tipline.delivery.models import Delivery
 from tipline.matching.models import FileMatch
+from tipline.outcomes.models import Outcome, ReporterWebhook
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
@@ -60,12 +61,14 @@ __all__ = [
     "MediaCluster",
     "MediaFact",
     "MediaReveal",
+    "Outcome",
     "PipelineJob",
     "Provenance",
     "RawDocument",
     "Report",
     "ReportFile",
     "Reporter",
+    "ReporterWebhook",
     "RetentionWindow",
     "ReviewerPreference",
     "Route",

@@ -16,10 +16,13 @@ from functools import partial
 
 from tipline.credentials import CredentialCache
 from tipline.db import Database
-from tipline.delivery.worker import DeliveryWorker, build_worker
+from tipline.delivery.http_client import OutboundClient
+from tipline.delivery.worker import DeliveryWorker, build_worker, outbound_policy
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
+from tipline.feedback.notify import send_notice
 from tipline.matching.live import LiveIndex
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
+from tipline.outcomes.service import WEBHOOK_QUEUE
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
@@ -58,7 +61,9 @@ def evidence_store_for(settings: Settings) -> EvidenceStore:
 
 def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
     """The handler of each `work_items` queue name: later work, queued rather than called."""
-    return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path)}
+    return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path),
+            WEBHOOK_QUEUE: partial(send_notice,
+                                   partial(OutboundClient, outbound_policy(settings)))}
 
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:

@@ -17,7 +17,7 @@ from support import free_port, make_settings
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(150)
 def test_demo_sends_both_apis_and_everything_accepted_is_processed(tmp_path: Path) -> None:
     data = tmp_path / "var"
     settings = make_settings("", data, environment="development", worker_poll_seconds=0.1)
@@ -68,6 +68,10 @@ def assert_cases_and_deliveries(summary: Summary) -> None:
     assert d.applied == d.acknowledged  # acknowledged once each, applied once each
     assert d.repeats == 0 and d.bad_signatures == 0
     assert d.failed_attempts > 0  # the outage desk refused at first
+    # The desks' outcomes flowed back to the reporters' scorecards (held ones not yet).
+    fb = summary.feedback
+    assert fb is not None and fb.posted == len(summary.routes) and fb.held >= 1
+    assert sum(c["decided"] for c in fb.scorecards) > 0
 
 
 def test_busy_port_moves_to_the_next_free_one(tmp_path: Path) -> None:

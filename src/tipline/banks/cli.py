@@ -182,6 +182,23 @@ def report() -> None:
     console.print(conflict_table)
     console.print(f"{len(disagreements)} disagreements, {len(conflicts)} positive/negative "
                   "conflicts")
+    _disputed_report()
+
+
+def _disputed_report() -> None:
+    """Entries that analysts' reviews or agencies' outcomes disputed (docs/feedback.md)."""
+    from tipline.db import utcnow
+    from tipline.feedback.service import disputed
+
+    with _session(write=False) as session:
+        rows = disputed(session, utcnow())
+    table = Table("bank", "type", "hash", "contributors", "confirmed", "disputed", "opinion",
+                  title="Disputed by reviews or outcomes")
+    for d in rows:
+        table.add_row(d.bank, d.signal_type, d.value[:16] + "...", ", ".join(d.contributors),
+                      str(d.confirmations), str(d.disputes), d.opinion)
+    console.print(table)
+    console.print(f"{len(rows)} disputed entries")
 
 
 @app.command("add-media")

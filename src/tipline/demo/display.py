@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from tipline.demo.agencies import AGENCIES, IP_COUNTRIES, AgencyDesk
+from tipline.demo.outcomes import Feedback
 from tipline.demo.results import CaseRow, DeliveryTotals, ImageMatch, RouteRow, Sent
 from tipline.demo.seed import (
     BENIGN_BANK,
@@ -47,6 +48,7 @@ class Summary:
     cases: list[CaseRow] = field(default_factory=list)  # the worklist
     routes: list[RouteRow] = field(default_factory=list)
     deliveries: DeliveryTotals | None = None
+    feedback: Feedback | None = None  # outcomes posted back, and the scorecards they reach
 
 
 def reporters(console: Console, created: dict[str, bool]) -> None:

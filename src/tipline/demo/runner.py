@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tipline.audit.service import Actor
 from tipline.cli_context import database
 from tipline.db import Database, utcnow
-from tipline.demo import display, results
+from tipline.demo import display, outcomes, results
 from tipline.demo.agencies import (
     DESKS,
     FALLBACK,
@@ -222,6 +222,7 @@ def _serve(settings: Settings, port: int, specs: list[ReportSpec], plan: BankPla
         mine = set(sender.report_ids.values())
         _worklist(staff, mine, summary, console)
         _deliver(db, staff, desks, since, mine, summary, console)
+        _feedback(server.url, staff, desks, mine, summary, sender.run_id, console)
         display.summary(console, summary)
         display.closing(console, server.url, str(server.log_path), keep_running)
         if keep_running:
@@ -272,6 +273,15 @@ def _deliver(db: Database, staff: httpx.Client, desks: dict[str, AgencyDesk],
     summary.routes = results.routes(staff, cases, sent, desks)
     summary.deliveries = results.totals(sent, desks)
     display.deliveries(console, summary.routes, summary.deliveries, time.monotonic() - started)
+
+
+def _feedback(url: str, staff: httpx.Client, desks: dict[str, AgencyDesk], mine: set[int],
+              summary: display.Summary, run: str, console: Console) -> None:
+    """The desks' outcomes of this run's cases flow back to the reporters' scorecards."""
+    cases = {c.case_id for c in summary.cases if c.report_ids & mine}
+    summary.feedback = outcomes.post_outcomes(url, desks, cases, run)
+    outcomes.read_scorecards(staff, summary.feedback)
+    outcomes.show(console, summary.feedback, url)
 
 
 def _wait_outbox(db: Database, since: dt.datetime,

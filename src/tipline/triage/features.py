@@ -18,6 +18,7 @@ from tipline.clusters.models import ClusterMember, MediaCluster
 from tipline.clusters.store import bank_matched_clusters
 from tipline.db import utcnow
 from tipline.matching.models import FileMatch
+from tipline.outcomes.store import actionable_counts
 from tipline.reports.models import Identifier, Report, ReportFile
 from tipline.reports.normalize import as_list
 from tipline.routing.models import Route
@@ -67,6 +68,18 @@ def _accounts(session: Session, report_ids: Sequence[int]) -> tuple[int, int]:
     return len(values), len(repeated)
 
 
+# A reporter's actionable rate counts only once agencies decided this many of its reports:
+# below it, one outcome would swing the rate (and the case's priority) on chance.
+MIN_DECIDED = 10
+
+
+def _actionable_percent(session: Session, reporter_ids: set[int], now: dt.datetime) -> int:
+    rates = [100 * yes // decided for decided, yes in
+             actionable_counts(session, sorted(reporter_ids), now).values()
+             if decided >= MIN_DECIDED]
+    return max(rates, default=0)
+
+
 def _prior_reports(report: Report) -> bool:
     return any(party.get("priorCTReports") for party in
                as_list(report.document.get("personOrUserReported")) if isinstance(party, dict))
@@ -100,6 +113,7 @@ def build_features(session: Session, case_id: int,
     youngest = max(bands, key=classification.SEVERITY["age_band"].__getitem__, default="unknown")
     accounts, repeats = _accounts(session, report_ids)
     repeats = max(repeats, sum(1 for r in reports if _prior_reports(r)))
+    now = now or utcnow()
     routed = _route_deadline(session, case_id)
     deadline, assumed, note = routed if routed else (None, False, "")
     return CaseFeatures(
@@ -115,6 +129,8 @@ def build_features(session: Session, case_id: int,
         baseline_files=sum(1 for e in facts if classification.baseline(e)[0] == "baseline"),
         victims=sum(len(as_list(r.document.get("victim"))) for r in reports),
         accounts=accounts, repeat_accounts=repeats,
-        deadline=deadline, deadline_assumed=assumed, now=now or utcnow(),
+        deadline=deadline, deadline_assumed=assumed, now=now,
         deadline_note=note,
+        reporter_actionable_percent=_actionable_percent(
+            session, {r.reporter_id for r in reports}, now),
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 VALUE_FEATURES = ("report_annotation", "file_annotation", "incident_type", "age_band")
 COUNT_FEATURES = ("new_material", "baseline_files", "victims", "accounts", "repeat_accounts",
-                  "reports")
+                  "reports", "reporter_actionable_percent")
 FLAG_FEATURES = ("escalation", "victim_in_contact", "deadline_passed")
 FEATURES = (*FLAG_FEATURES, *VALUE_FEATURES, *COUNT_FEATURES, "deadline_within_hours")
 PLACEHOLDERS = {"count", "value", "hours"}
@@ -80,6 +80,9 @@ class CaseFeatures:
     victims: int = 0
     accounts: int = 0
     repeat_accounts: int = 0  # reported accounts seen in more than one report
+    # The best share (0-100) of a case's reporters' reports that agencies found actionable,
+    # among reporters with enough decided outcomes (`features.MIN_DECIDED`); 0 otherwise.
+    reporter_actionable_percent: int = 0
     deadline: dt.datetime | None = None  # the case's deadline, as routing set it
     deadline_assumed: bool = False  # from the default retention window, not the country's law
     deadline_note: str = ""  # where the deadline comes from (country, route), for the reason

@@ -21,6 +21,7 @@ from tipline.web import (
     portal,
     reports,
     review,
+    transparency,
     worklist,
 )
 from tipline.web.docs import install_docs
@@ -29,7 +30,7 @@ from tipline.web.session import SESSION_COOKIE
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = [login.router, worklist.router, cases.router, reports.router, casework.router,
                 review.router, inbox.router, portal.router, admin.router, banks.router,
-                dashboard.router]
+                dashboard.router, transparency.router]
 
 
 def session_secret(state: AppState) -> str:

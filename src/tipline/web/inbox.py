@@ -1,6 +1,6 @@
 """The agency inbox: the cases routed to an agency user's agency with their deadlines, the
 deliveries waiting for its acknowledgement, and their packages and evidence bundles (the
-same use cases as the pull API under `/api/v1/agencies/me`)."""
+same use cases as the pull API under `/api/v1/agencies/me`), and the outcomes it records."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from fastapi import Depends, Form, Request
 from starlette.responses import Response
 
 from tipline.delivery import usecases
-from tipline.delivery.inbox import CaseView
 from tipline.delivery.service import StalePackage
 from tipline.errors import NotFound
 from tipline.http import in_thread
+from tipline.outcomes import page_usecases, rules
 from tipline.state import AppState
 from tipline.users.auth import staff_actor
 from tipline.users.service import StaffUser
@@ -42,8 +42,23 @@ async def inbox(request: Request, user: StaffUser = Depends(agency_user)) -> Res
 @router.get("/inbox/cases/{case_id}")
 async def inbox_case(request: Request, case_id: int,
                      user: StaffUser = Depends(agency_user)) -> Response:
-    view: CaseView = await in_thread(usecases.inbox_case, _state(request).db, user, case_id)
-    return render(request, "inbox_case.html", {"case": view})
+    view: page_usecases.InboxCase = await in_thread(page_usecases.inbox_case,
+                                                     _state(request).db, user, case_id)
+    return render(request, "inbox_case.html", {
+        "case": view.case, "outcomes": view.outcomes, "codes": rules.CODES,
+        "reasons": rules.REASONS})
+
+
+@router.post("/inbox/cases/{case_id}/outcomes")
+async def record_outcome(request: Request, case_id: int,
+                         user: StaffUser = Depends(agency_user)) -> Response:
+    """Record an outcome of the case (the same use case as the API); a case the agency was
+    never sent is the 404 page."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    await in_thread(page_usecases.record_form, _state(request).db, user,
+                    staff_actor(user, request), case_id, form)
+    flash(request, f"Outcome recorded for case {case_id}.", "success")
+    return see_other(f"/inbox/cases/{case_id}")
 
 
 @router.post("/inbox/deliveries/{delivery_id}/ack")

@@ -1,6 +1,6 @@
 """The reporter portal: a reporter organisation's staff see their organisation's own reports,
 each one's status, quality findings and progress through the pipeline (the read model of the
-reporter API's status calls)."""
+reporter API's status calls), and the outcomes agencies shared."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from tipline.http import in_thread
+from tipline.outcomes import page_usecases as outcome_pages
+from tipline.outcomes import usecases as outcomes
 from tipline.reports import usecases
 from tipline.reports.schemas import ReportStatusOut
 from tipline.state import AppState
@@ -39,4 +41,16 @@ async def portal_report(request: Request, report_id: int,
     state: AppState = request.app.state.tipline
     report: ReportStatusOut = await in_thread(usecases.portal_status, state.db, user,
                                               report_id)
-    return render(request, "portal_report.html", {"report": report})
+    status: str = await in_thread(outcome_pages.portal_outcome_status, state.db, user,
+                                  report_id)
+    return render(request, "portal_report.html", {"report": report, "outcome_status": status})
+
+
+@router.get("/portal/outcomes")
+async def portal_outcomes(request: Request, report_id: int | None = None,
+                          user: StaffUser = Depends(reporter_user)) -> Response:
+    """What agencies did with the organisation's reports (those no longer confidential)."""
+    state: AppState = request.app.state.tipline
+    rows: list[dict[str, object]] = await in_thread(outcomes.portal_outcomes, state.db, user,
+                                                    report_id)
+    return render(request, "portal_outcomes.html", {"outcomes": rows, "report_id": report_id})

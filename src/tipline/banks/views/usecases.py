@@ -11,8 +11,10 @@ from tipline.banks import service, store
 from tipline.banks.models import Bank
 from tipline.banks.schemas import BankOut, Disagreement, NegativeConflict
 from tipline.banks.views import store as views
-from tipline.db import Database
+from tipline.db import Database, utcnow
 from tipline.errors import NotFound
+from tipline.feedback import service as feedback
+from tipline.feedback.service import Disputed
 from tipline.users.service import StaffUser
 
 ENTRIES_PER_PAGE = 50
@@ -29,6 +31,7 @@ class BankEntries:
 class Consistency:
     disagreements: list[Disagreement]
     conflicts: list[NegativeConflict]
+    disputed: list[Disputed]  # entries a review or an agency's outcome disputed (feedback)
 
 
 def list_banks(db: Database, user: StaffUser) -> list[BankOut]:
@@ -52,7 +55,9 @@ def bank_entries(db: Database, user: StaffUser, bank_id: int, after: int = 0,
 
 
 def consistency(db: Database, user: StaffUser) -> Consistency:
-    """Hashes whose sources disagree, and hashes in both a positive and a negative bank."""
+    """Hashes whose sources disagree, hashes in both a positive and a negative bank, and
+    entries that reviews or outcomes disputed."""
     with db.sessions() as session:
         access.check_banks(access.staff_viewer(session, user))
-        return Consistency(*service.consistency_report(session))
+        return Consistency(*service.consistency_report(session),
+                           feedback.disputed(session, utcnow()))
