@@ -70,7 +70,9 @@ def assert_cases_and_deliveries(summary: Summary) -> None:
     assert d.failed_attempts > 0  # the outage desk refused at first
     # The desks' outcomes flowed back to the reporters' scorecards (held ones not yet).
     fb = summary.feedback
-    assert fb is not None and fb.posted == len(summary.routes) and fb.held >= 1
+    # Every desk posts an outcome for each case it received (inbox agencies work by hand).
+    desk_routes = [route for route in summary.routes if not route.inbox]
+    assert fb is not None and fb.posted == len(desk_routes) and fb.held >= 1
     assert sum(c["decided"] for c in fb.scorecards) > 0
 
 
