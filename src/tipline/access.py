@@ -351,3 +351,18 @@ def check_assignee(user: User | None, user_id: int) -> User:
         raise Forbidden(f"user {user.username!r} ({user.role}) may not work cases; give it to "
                         f"one of {', '.join(CENTRE_ROLES)}")
     return user
+
+
+# === notice and takedown (tipline.takedown) ===================================================
+# URLs, their hosting and notices are the centre's; assessing a URL is a hotline analyst's
+# (or any case role's); releasing a police hold and the provider and hotline registries are
+# a supervisor's or an administrator's. The public form and its status page need no viewer.
+
+def check_takedown(viewer: Viewer, what: str = "see reported URLs") -> None:
+    _needs(viewer, CENTRE_ROLES, what)
+
+
+def check_takedown_registry(viewer: Viewer) -> None:
+    _needs(viewer, SUPERVISOR_ROLES, "manage the provider and hotline registries or "
+           "release a police hold")
+# === end of notice and takedown ===============================================================

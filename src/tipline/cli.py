@@ -129,7 +129,8 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     state.index.start()
     try:
         if once:
-            steps = state.runner.run_until_idle() + state.items.run_until_idle()
+            steps = (state.runner.run_until_idle() + state.items.run_until_idle()
+                     + state.takedown.run_until_idle())
             console.print(f"ran {steps} stages and work items")
             return
         _serve_until_signalled(state)
@@ -146,6 +147,7 @@ def _serve_until_signalled(state: AppState) -> None:
 
     poll = state.settings.worker_poll_seconds
     items = Background(state.items, poll, 1, "work-items")
+    takedown = Background(state.takedown, poll, 1, "takedown")
     stop = threading.Event()
 
     def _stop(*_: object) -> None:
@@ -156,10 +158,13 @@ def _serve_until_signalled(state: AppState) -> None:
     signal.signal(signal.SIGINT, _stop)
     console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
     items.start()
+    takedown.start()
     try:
         serve(state.runner, stop, poll, "pipeline worker")
     finally:
+        takedown.stop()
         items.stop()
+        state.takedown.close()
 
 
 def _lower_priority(niceness: int) -> None:

@@ -30,6 +30,15 @@ from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route, RouteCountry
+from tipline.takedown.models import (
+    Hotline,
+    Notice,
+    Provider,
+    PublicReport,
+    TakedownUrl,
+    UrlEvent,
+    UrlSighting,
+)
 from tipline.users.models import User
 from tipline.workqueue.models import WorkItem
 
@@ -53,6 +62,7 @@ __all__ = [
     "ExposureOverride",
     "FileMatch",
     "FileSignal",
+    "Hotline",
     "Identifier",
     "IndexChange",
     "IpEvent",
@@ -60,8 +70,11 @@ __all__ = [
     "MediaCluster",
     "MediaFact",
     "MediaReveal",
+    "Notice",
     "PipelineJob",
     "Provenance",
+    "Provider",
+    "PublicReport",
     "RawDocument",
     "Report",
     "ReportFile",
@@ -72,6 +85,9 @@ __all__ = [
     "RouteCountry",
     "SignalVariant",
     "StageRun",
+    "TakedownUrl",
+    "UrlEvent",
+    "UrlSighting",
     "User",
     "Watch",
     "WatchHit",
