@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tipline.errors import Invalid
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class UrlRow(BaseModel):
@@ -132,3 +137,13 @@ class RemovalFigures(BaseModel):
     by_provider: list[RemovalGroup]
     by_country: list[RemovalGroup]
     by_channel: list[RemovalGroup]
+
+
+def checked(model: type[M], **values: object) -> M:
+    """A form's values as `model`, or Invalid naming the first field that is wrong."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "form"
+        raise Invalid(f"{where}: {first['msg']}") from exc

@@ -80,11 +80,13 @@ def url_detail(db: Database, user: StaffUser, url_id: int) -> UrlDetail:
 
 
 def assess(db: Database, user: StaffUser, url_id: int, assessment: str,
-           settings: Settings) -> None:
+           settings: Settings) -> UrlDetail:
+    """Record the analyst's assessment (in their jurisdiction); the URL as it now stands."""
     with db.transaction() as session:
         viewer = _viewer(session, user, "assess reported URLs")
         service.assess(session, service.url(session, url_id), assessment, user.username,
                        viewer.jurisdiction, service.policy_from(settings), utcnow())
+    return url_detail(db, user, url_id)
 
 
 def release_hold(db: Database, user: StaffUser, url_id: int, agency: str) -> None:

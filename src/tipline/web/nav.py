@@ -23,6 +23,7 @@ NAV: list[NavItem] = [
     NavItem("Our reports", "/portal", ("reporter",)),
     NavItem("Dashboard", "/dashboard", CENTRE_ROLES),
     NavItem("Banks", "/banks", CENTRE_ROLES),
+    NavItem("Takedown", "/takedown", CENTRE_ROLES),
     NavItem("Agencies", "/admin/agencies", ("admin",)),
     NavItem("Retention", "/admin/retention", ("admin",)),
     NavItem("Users", "/admin/users", ("admin",)),
