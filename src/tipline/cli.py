@@ -21,6 +21,7 @@ from tipline.cli_context import database
 from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
+from tipline.takedown import cli as takedown_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
@@ -44,6 +45,7 @@ app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(takedown_cli.app, name="takedown")
 console = Console()
 CLI = Actor("cli")
 

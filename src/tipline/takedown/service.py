@@ -15,8 +15,8 @@ from tipline.errors import Conflict, NotFound
 from tipline.routing.geo import CountryLookup
 from tipline.settings import Settings
 from tipline.takedown import rules, store
-from tipline.takedown.models import Notice, Provider, TakedownUrl, UrlEvent, UrlSighting
-from tipline.takedown.schemas import ProviderIn
+from tipline.takedown.models import Hotline, Notice, Provider, TakedownUrl, UrlEvent, UrlSighting
+from tipline.takedown.schemas import HotlineIn, ProviderIn
 from tipline.takedown.urls import NormalUrl, UrlRefused, normalise, strip_credentials
 
 TAKE_IN_BATCH = 500
@@ -221,3 +221,14 @@ def add_provider(session: Session, given: ProviderIn) -> int:
     session.add(provider)
     session.flush()
     return provider.id
+
+
+def add_hotline(session: Session, given: HotlineIn) -> int:
+    country = given.country.upper()
+    if store.hotline_for(session, country) is not None:
+        raise Conflict(f"{country} already has a hotline")
+    hotline = Hotline(country=country, name=given.name, channel=given.channel,
+                      contact=given.contact.strip())
+    session.add(hotline)
+    session.flush()
+    return hotline.id

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tipline import access
 from tipline.db import Database, utcnow
-from tipline.errors import Conflict, Invalid
+from tipline.errors import Invalid
 from tipline.settings import Settings
 from tipline.takedown import figures, public, service, store
-from tipline.takedown.models import Hotline, PublicReport, TakedownUrl
+from tipline.takedown.models import PublicReport, TakedownUrl
 from tipline.takedown.schemas import (
     HistoryEntry,
     HotlineIn,
@@ -28,6 +29,7 @@ from tipline.takedown.schemas import (
     UrlDetail,
     UrlRow,
 )
+from tipline.takedown.worker import TakedownWorker
 from tipline.users.service import StaffUser
 
 STATUSES = ("new", "held", "illegal", "noticed", "removed", "not_illegal")
@@ -123,14 +125,20 @@ def hotlines(db: Database, user: StaffUser) -> list[HotlineOut]:
 def add_hotline(db: Database, user: StaffUser, given: HotlineIn) -> int:
     with db.transaction() as session:
         access.check_takedown_registry(access.staff_viewer(session, user))
-        country = given.country.upper()
-        if store.hotline_for(session, country) is not None:
-            raise Conflict(f"{country} already has a hotline")
-        hotline = Hotline(country=country, name=given.name, channel=given.channel,
-                          contact=given.contact.strip())
-        session.add(hotline)
-        session.flush()
-        return hotline.id
+        return service.add_hotline(session, given)
+
+
+def register(db: Database, given: ProviderIn | HotlineIn) -> int:
+    """The operator's command line (`tipline takedown provider|hotline`): no viewer."""
+    with db.transaction() as session:
+        if isinstance(given, ProviderIn):
+            return service.add_provider(session, given)
+        return service.add_hotline(session, given)
+
+
+def run_worker(worker: TakedownWorker) -> int:
+    """What the takedown worker has to do now, done (the CLI's `takedown run`)."""
+    return worker.run_until_idle()
 
 
 def submit_public(db: Database, given: PublicReportIn, address: str,
@@ -157,7 +165,7 @@ def public_status(db: Database, receipt: str, secret: str) -> PublicStatus:
         return PublicStatus(receipt=report.receipt, received_at=report.created_at, urls=urls)
 
 
-def removal_figures(db: Database, since: dt.datetime, until: dt.datetime) -> dict[str, object]:
+def removal_figures(db: Database, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
     """Read-only, plain data (for the transparency report): time to removal of the URLs
     first noticed in [since, until)."""
     if until <= since:
