@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from linking_support import ACTOR, login, processed
@@ -13,9 +14,11 @@ from routing_support import new_case, report
 from takedown_support import Clock
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.reports import usecases
+from tipline.reports.models import Identifier
 from tipline.reports.service import Document
 from tipline.state import AppState
 from tipline.takedown import service, store
+from tipline.takedown import worker as worker_module
 from tipline.takedown.models import TakedownUrl, UrlSighting
 from tipline.takedown.schemas import ProviderIn
 from tipline.takedown.worker import TakedownWorker
@@ -81,3 +84,22 @@ def _submit(state: AppState, reporter: AuthenticatedReporter, doc: dict[str, Any
         content, json.dumps(doc).encode(), "application/json"), "json", None, ACTOR).report_id
     usecases.finish(state, reporter, report_id, ACTOR)
     return report_id
+
+
+def test_identifiers_committed_out_of_order_are_still_taken_in(
+        state: AppState, worker: TakedownWorker, monkeypatch: pytest.MonkeyPatch) -> None:
+    login(state, "platform-a")
+    first = report(state, "platform-a")
+    with state.db.transaction() as session:
+        session.add(Identifier(id=1000, report_id=first, role="incident", kind="url",
+                               value="https://a.test/1"))
+    assert worker.take_in() and not worker.take_in()
+    with state.db.transaction() as session:  # a late commit with a far lower id
+        session.add(Identifier(id=500, report_id=first, role="incident", kind="url",
+                               value="https://a.test/late"))
+    monkeypatch.setattr(worker_module, "TAKE_IN_WINDOW", 1)
+    monkeypatch.setattr(worker_module, "FULL_SWEEP_ROUNDS", 3)
+    assert not any([worker.take_in() for _ in range(3)])  # outside the window
+    assert worker.take_in()  # the periodic full sweep finds it
+    with state.db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(UrlSighting)) == 2

@@ -32,7 +32,7 @@ class TakedownUrl(Base):
     addresses: Mapped[list[Any]] = mapped_column(JSON, default=list)
     country: Mapped[str | None] = mapped_column(String(2))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("takedown_providers.id"))
-    located_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    located_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     noticed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notice_channel: Mapped[str | None] = mapped_column(String(20))

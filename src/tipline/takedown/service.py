@@ -67,9 +67,10 @@ def record_url(session: Session, normal: NormalUrl, given: str, now: dt.datetime
 
 
 def take_in_report_urls(session: Session, allow_loopback: bool, now: dt.datetime,
-                        limit: int = TAKE_IN_BATCH) -> int:
-    """Record the URLs reports named (written by the intake stage) not yet taken in."""
-    found = store.new_report_urls(session, limit)
+                        after: int = 0, limit: int = TAKE_IN_BATCH) -> int:
+    """Record the URLs reports named (written by the intake stage) not yet taken in, among
+    identifiers numbered above `after`."""
+    found = store.new_report_urls(session, limit, after)
     for identifier_id, report_id, value in found:
         record_url(session, normal_or_refused(value, allow_loopback), value, now,
                    report_id=report_id, identifier_id=identifier_id)
@@ -98,7 +99,10 @@ def assess(session: Session, row: TakedownUrl, assessment: str, actor: str,
     row.status = rules.status_after_assessment(assessment, policy.police_first)
     event(session, row.id, "assessed", f"{assessment}: {rules.ASSESSMENTS[assessment]}"
           + (" (held for the police first)" if row.status == "held" else ""), now, actor)
-    if row.status == "illegal":
+    if row.status == "illegal" and row.refusal:
+        event(session, row.id, "no_recipient", f"never contacted ({row.refusal}): no notice "
+              "is sent; refer it to the police", now)
+    elif row.status == "illegal":
         row.next_notice_at = now
 
 

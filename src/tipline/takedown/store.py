@@ -33,13 +33,19 @@ def insert_url(session: Session, values: dict[str, Any]) -> int:
     return int(found)
 
 
-def new_report_urls(session: Session, limit: int) -> list[tuple[int, int, str]]:
-    """(identifier id, report id, value) of report URLs not yet taken in, oldest first."""
+def new_report_urls(session: Session, limit: int, after: int = 0
+                    ) -> list[tuple[int, int, str]]:
+    """(identifier id, report id, value) of report URLs not yet taken in, oldest first,
+    among identifiers numbered above `after` (a range of the primary key)."""
     taken = select(UrlSighting.id).where(UrlSighting.identifier_id == Identifier.id)
     return [(r[0], r[1], r[2]) for r in session.execute(
         select(Identifier.id, Identifier.report_id, Identifier.value)
-        .where(Identifier.kind == "url", ~taken.exists())
+        .where(Identifier.id > after, Identifier.kind == "url", ~taken.exists())
         .order_by(Identifier.id).limit(limit))]
+
+
+def last_taken_in(session: Session) -> int:
+    return int(session.scalar(select(func.max(UrlSighting.identifier_id))) or 0)
 
 
 def urls(session: Session, status: str | None, limit: int, offset: int) -> list[TakedownUrl]:

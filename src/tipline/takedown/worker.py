@@ -29,6 +29,8 @@ NOTICES = QueueTable(table_of(Notice), key="id", ready=("queued",), done="sent",
                      dead="failed", carry=("channel", "contact", "subject", "body", "url_id"))
 NOTICE_BACKOFF = Backoff(30.0, 3600.0, jitter=True)
 BATCH = 200
+TAKE_IN_WINDOW = 10_000  # ids: far more than intake writes while one transaction is open
+FULL_SWEEP_ROUNDS = 5_000  # idle rounds between two sweeps of every identifier
 
 
 class TakedownWorker:
@@ -41,6 +43,7 @@ class TakedownWorker:
         self.resolver, self.lookup = resolver, lookup
         self.sender, self.checker = sender, checker
         self.clock = clock
+        self.rounds_since_sweep = FULL_SWEEP_ROUNDS  # a process starts with a full sweep
         self.notices = LeasedQueue(db, NOTICES, Retry(max_attempts, NOTICE_BACKOFF, 120.0),
                                    clock=clock, on_dead=self._given_up)
 
@@ -62,12 +65,19 @@ class TakedownWorker:
         self.checker.close()
 
     def take_in(self) -> bool:
+        """Report URLs not yet taken in. Most rounds look only at the newest identifiers
+        (`TAKE_IN_WINDOW` ids below the last taken in: a primary-key range, which still
+        catches an intake transaction that committed out of id order); a process's first
+        round, and every `FULL_SWEEP_ROUNDS` idle rounds, look at all of them."""
+        sweep = self.rounds_since_sweep >= FULL_SWEEP_ROUNDS
         with self.db.sessions() as session:  # idle rounds only read: no write lock taken
-            if not store.new_report_urls(session, 1):
+            after = 0 if sweep else max(0, store.last_taken_in(session) - TAKE_IN_WINDOW)
+            if not store.new_report_urls(session, 1, after):
+                self.rounds_since_sweep = 0 if sweep else self.rounds_since_sweep + 1
                 return False
         with self.db.transaction() as session:
             return service.take_in_report_urls(session, self.policy.allow_loopback,
-                                               self.clock()) > 0
+                                               self.clock(), after) > 0
 
     def locate(self) -> bool:
         with self.db.sessions() as session:

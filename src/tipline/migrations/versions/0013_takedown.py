@@ -86,6 +86,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('takedown_urls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_takedown_urls_host'), ['host'], unique=False)
+        batch_op.create_index(batch_op.f('ix_takedown_urls_located_at'), ['located_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_takedown_urls_next_check_at'), ['next_check_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_takedown_urls_next_notice_at'), ['next_notice_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_takedown_urls_status'), ['status'], unique=False)
@@ -173,6 +174,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_takedown_urls_next_notice_at'))
         batch_op.drop_index(batch_op.f('ix_takedown_urls_next_check_at'))
         batch_op.drop_index(batch_op.f('ix_takedown_urls_host'))
+        batch_op.drop_index(batch_op.f('ix_takedown_urls_located_at'))
 
     op.drop_table('takedown_urls')
     with op.batch_alter_table('takedown_public_reports', schema=None) as batch_op:
