@@ -116,12 +116,13 @@ def release_hold(session: Session, row: TakedownUrl, actor: str, agency: str,
 
 
 def place(session: Session, row: TakedownUrl, addresses: Sequence[str],
-          lookup: CountryLookup, now: dt.datetime) -> None:
-    """Record where the host is: its addresses, their country and the provider."""
+          lookup: CountryLookup, providers: Sequence[Provider], now: dt.datetime) -> None:
+    """Record where the host is: its addresses, their country and the provider (the first
+    of `providers`, the registry, matching its name or an address)."""
     row.addresses = list(addresses)
     countries = [c for c in (lookup.country(a) for a in addresses) if c]
     row.country = countries[0] if countries else None
-    provider = next((p for p in store.providers(session)
+    provider = next((p for p in providers
                      if rules.provider_matches(addresses, row.host, p.ranges, p.domains)), None)
     row.provider_id = provider.id if provider else None
     row.located_at = now
@@ -168,7 +169,7 @@ def plan_notice(session: Session, row: TakedownUrl, policy: Policy, now: dt.date
         row.level = level
     reason = rules.ASSESSMENTS.get(row.assessment or "", "assessed illegal")
     subject, body = rules.notice_text(row.url, reason, policy.legal_basis, policy.sender,
-                                      len(store.notices(session, row.id)),
+                                      store.notice_count(session, row.id),
                                       first.created_at if first else None)
     notice = Notice(url_id=row.id, party=party.party, recipient=party.name,
                     channel=party.channel, contact=party.contact, subject=subject, body=body,

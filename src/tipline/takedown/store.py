@@ -56,6 +56,16 @@ def urls(session: Session, status: str | None, limit: int, offset: int) -> list[
                                 .offset(offset)))
 
 
+def by_ids(session: Session, url_ids: Sequence[int]) -> dict[int, TakedownUrl]:
+    return {u.id: u for u in session.scalars(
+        select(TakedownUrl).where(TakedownUrl.id.in_(list(url_ids))))}
+
+
+def notice_count(session: Session, url_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(Notice)
+                              .where(Notice.url_id == url_id)) or 0)
+
+
 def sightings(session: Session, url_id: int) -> list[UrlSighting]:
     return list(session.scalars(select(UrlSighting).where(UrlSighting.url_id == url_id)
                                 .order_by(UrlSighting.id)))

@@ -29,6 +29,7 @@ NOTICES = QueueTable(table_of(Notice), key="id", ready=("queued",), done="sent",
                      dead="failed", carry=("channel", "contact", "subject", "body", "url_id"))
 NOTICE_BACKOFF = Backoff(30.0, 3600.0, jitter=True)
 BATCH = 200
+NOTICES_PER_ROUND = 50
 TAKE_IN_WINDOW = 10_000  # ids: far more than intake writes while one transaction is open
 FULL_SWEEP_ROUNDS = 5_000  # idle rounds between two sweeps of every identifier
 
@@ -86,10 +87,11 @@ class TakedownWorker:
             return False
         answers = {host: self._addresses(host) for host in set(hosts.values())}
         with self.db.transaction() as session:
-            for url_id, host in hosts.items():
-                row = session.get(TakedownUrl, url_id)
-                if row is not None and row.located_at is None:
-                    service.place(session, row, answers[host], self.lookup, self.clock())
+            providers = store.providers(session)
+            for url_id, row in store.by_ids(session, list(hosts)).items():
+                if row.located_at is None:
+                    service.place(session, row, answers[hosts[url_id]], self.lookup,
+                                  providers, self.clock())
         return True
 
     def _addresses(self, host: str) -> list[str]:
@@ -112,6 +114,13 @@ class TakedownWorker:
             return bool(rows)
 
     def send_notice(self) -> bool:
+        """Send up to `NOTICES_PER_ROUND` due notices, one lease each."""
+        sent = 0
+        while sent < NOTICES_PER_ROUND and self._send_one():
+            sent += 1
+        return sent > 0
+
+    def _send_one(self) -> bool:
         lease = self.notices.claim()
         if lease is None:
             return False
@@ -154,10 +163,10 @@ class TakedownWorker:
             return False
         seen = self.checker.check_many(list(due.values()))
         with self.db.transaction() as session:
-            for (url_id, _), result in zip(due.items(), seen, strict=True):
-                row = session.get(TakedownUrl, url_id)
-                if row is not None:
-                    service.record_check(session, row, result.seen, result.detail,
+            rows = store.by_ids(session, list(due))
+            for url_id, result in zip(due, seen, strict=True):
+                if url_id in rows:
+                    service.record_check(session, rows[url_id], result.seen, result.detail,
                                          self.policy, self.clock())
         return True
 
