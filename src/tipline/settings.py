@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     )
     takedown_smtp_host: str = Field("127.0.0.1", description="SMTP server notices go through.")
     takedown_smtp_port: int = Field(25, ge=1, le=65535, description="Port of that SMTP server.")
+    takedown_resolve_hosts: bool = Field(
+        True, description="Resolve reported hosts (DNS) to place and re-check them; off, only "
+        "URLs with an IP address are placed and checked.",
+    )
     takedown_recheck_minutes: float = Field(
         60.0, gt=0, description="How often a noticed URL is checked for removal.",
     )

@@ -65,3 +65,16 @@ def test_many_checks_at_once_keep_their_order(checker: Checker, host: object) ->
     host.modes.update({f"/{i}": "gone" if i % 2 else "ok" for i in range(12)})  # type: ignore[attr-defined]
     found = checker.check_many([f"http://host.test:{port}/{i}" for i in range(12)])
     assert [f.seen for f in found] == ["gone" if i % 2 else "up" for i in range(12)]
+
+
+def test_with_dns_off_a_name_is_never_looked_up_nor_gone(host: object) -> None:
+    resolver = FakeResolver(HOSTS)
+    off = Checker(resolver, timeout=2.0, allow_loopback=True, resolve_names=False)
+    port = host.server_address[1]  # type: ignore[attr-defined]
+    try:
+        named = off.check("http://unknown.test/x")
+        literal = off.check(f"http://127.0.0.1:{port}/x")
+    finally:
+        off.close()
+    assert named.seen == "error" and "DNS lookups are off" in named.detail
+    assert resolver.asked == [] and literal.seen == "up"

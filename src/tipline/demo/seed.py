@@ -45,6 +45,8 @@ class StaffLogin:
 # Public on purpose, like the reporters' passwords; the runner refuses to run in production.
 CENTRE = "tipline demo centre"
 STAFF = StaffLogin("demo-supervisor", "demo-supervisor-pw", "supervisor", CENTRE, "NL")
+HOTLINE = StaffLogin("demo-hotline-analyst", "demo-hotline-analyst-pw", "hotline_analyst",
+                     CENTRE, "NL")
 # One login for every role: the centre's staff, an agency user of the German desk (it receives
 # the stream's DE cases) and a reporter user of PhotoShare (its organisation is the reporter's
 # API username).
@@ -52,8 +54,7 @@ LOGINS = (
     StaffLogin("demo-analyst", "demo-analyst-password", "analyst", CENTRE, "NL"),
     STAFF,
     StaffLogin("demo-admin", "demo-admin-password1", "admin", CENTRE, "NL"),
-    StaffLogin("demo-hotline-analyst", "demo-hotline-analyst-pw", "hotline_analyst", CENTRE,
-               "NL"),
+    HOTLINE,
     StaffLogin("demo-agency-de", "demo-agency-de-password", "agency", "DEMO-DE", "DE"),
     StaffLogin("demo-photoshare-staff", "demo-photoshare-staff-pw", "reporter",
                "demo-photoshare", "US"),

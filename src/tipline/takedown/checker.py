@@ -31,8 +31,10 @@ class Seen:
 
 class Checker:
     def __init__(self, resolver: Resolver, timeout: float, allow_loopback: bool,
-                 concurrency: int = 16, max_redirects: int = 5) -> None:
+                 concurrency: int = 16, max_redirects: int = 5, resolve_names: bool = True
+                 ) -> None:
         self.resolver = resolver
+        self.resolve_names = resolve_names  # off: a name is never looked up, nor "gone"
         self.timeout = timeout
         self.allow_loopback = allow_loopback
         self.concurrency = concurrency
@@ -78,6 +80,8 @@ class Checker:
         try:
             addresses = [ipaddress.ip_address(url.host)]
         except ValueError:
+            if not self.resolve_names:
+                return Seen(str(url), rules.ERROR, "DNS lookups are off: not checked")
             found = self.resolver.resolve(url.host)
             if not found:
                 return Seen(str(url), "no_dns", f"{url.host} does not resolve")

@@ -171,17 +171,30 @@ class TakedownWorker:
         return True
 
 
+class NoLookups:
+    """DNS switched off (`TIPLINE_TAKEDOWN_RESOLVE_HOSTS=false`): names are not looked up."""
+
+    names = False
+
+    def resolve(self, host: str) -> list[str]:
+        return []
+
+
 def build_worker(db: Database, settings: Settings, resolver: Resolver | None = None,
                  lookup: CountryLookup | None = None,
                  clock: Callable[[], dt.datetime] = utcnow) -> TakedownWorker:
     """The worker as `tipline serve`, `tipline worker` and the CLI run it (tests inject a
     resolver, a lookup and a clock)."""
-    resolver = resolver or SystemResolver(settings.routing_dns_timeout_seconds)
+    if resolver is None:
+        resolver = SystemResolver(settings.routing_dns_timeout_seconds) \
+            if settings.takedown_resolve_hosts else None
+    resolver = resolver or NoLookups()
     sender = NoticeSender(settings.takedown_smtp_host, settings.takedown_smtp_port,
                           settings.takedown_sender, f"{settings.secret_key}:takedown-webhook",
                           lambda: OutboundClient(outbound_policy(settings)))
     checker = Checker(resolver, settings.takedown_check_timeout_seconds,
-                      settings.outbound_allow_loopback, settings.takedown_check_concurrency)
+                      settings.outbound_allow_loopback, settings.takedown_check_concurrency,
+                      resolve_names=getattr(resolver, "names", True))
     return TakedownWorker(db, service.policy_from(settings), resolver,
                           lookup or IptoccLookup(), sender, checker,
                           settings.takedown_notice_max_attempts, clock)
