@@ -13,11 +13,15 @@ from linking_support import login
 from routing_support import report
 from staff_support import STAFF_PASSWORD, add_user
 from tipline.cli import app
+from tipline.errors import Conflict, Forbidden, Invalid
 from tipline.state import AppState
 from tipline.takedown import service, usecases
-from tipline.takedown.models import TakedownUrl
-from tipline.takedown.schemas import ProviderIn
+from tipline.takedown.models import TakedownUrl, UrlSighting
+from tipline.takedown.schemas import HotlineIn, ProviderIn
 from tipline.takedown.worker import TakedownWorker
+from tipline.users.service import StaffUser
+from tipline.users.store import by_username
+from tipline.users.usecases import session_user
 
 from support import LiveServer
 
@@ -54,7 +58,7 @@ def test_removal_figures_per_provider_country_and_channel(state: AppState) -> No
     assert by_country["NL"]["within_72h"] == 1.0 and by_country["DE"]["removed"] == 1
     assert {g["key"] for g in found["by_provider"]} == {"Alpha", "unknown"}
     assert {g["key"]: g["noticed"] for g in found["by_channel"]} == {"email": 2, "webhook": 2}
-    with pytest.raises(Exception, match="until must be after since"):
+    with pytest.raises(Invalid, match="until must be after since"):
         usecases.removal_figures(state.db, start, start)
 
 
@@ -113,3 +117,57 @@ def test_cli(state: AppState, cli_env: None) -> None:
     shown = runner.invoke(app, ["takedown", "figures", "--json"])
     assert shown.exit_code == 0 and '"noticed": 0' in shown.output
     assert runner.invoke(app, ["takedown", "figures"]).exit_code == 0
+
+
+def test_registry_contacts_are_checked(state: AppState) -> None:
+    add_user(state, "boss", role="supervisor")
+    boss = _staff(state, "boss")
+    for channel, contact in (("email", "not-an-address"), ("webhook", "ftp://hooks.test/x"),
+                             ("webhook", "abuse@p.test")):
+        with pytest.raises(Invalid):
+            usecases.add_provider(state.db, boss, ProviderIn(name="P", channel=channel,
+                                                             contact=contact))
+    with pytest.raises(Invalid):
+        usecases.add_hotline(state.db, boss, HotlineIn(country="DE", name="eco",
+                                                       contact="eco"))
+
+
+def test_only_supervisors_release_a_police_hold(state: AppState, host: object) -> None:
+    state.settings.takedown_police_first = True
+    login(state, "platform-a")
+    report(state, "platform-a", urls=["http://host.test/x"])
+    state.takedown.run_until_idle()
+    add_user(state, "ana", role="hotline_analyst")
+    add_user(state, "boss", role="supervisor")
+    ana, boss = _staff(state, "ana"), _staff(state, "boss")
+    with state.db.sessions() as session:
+        url_id = int(session.query(TakedownUrl.id).scalar())
+    assert usecases.assess(state.db, ana, url_id, "baseline", state.settings).status == "held"
+    with pytest.raises(Forbidden):
+        usecases.release_hold(state.db, ana, url_id, "NL-POL")
+    usecases.release_hold(state.db, boss, url_id, "NL-POL")
+    detail = usecases.url_detail(state.db, ana, url_id)
+    assert detail.status == "illegal" and detail.history[-1].kind == "hold_released"
+    with pytest.raises(Conflict):
+        usecases.release_hold(state.db, boss, url_id, "NL-POL")
+
+
+def test_thousands_of_urls_in_one_report_are_taken_in(state: AppState,
+                                                      worker: TakedownWorker) -> None:
+    login(state, "platform-a")
+    report(state, "platform-a", urls=[f"https://bulk.test/{i % 2500}" for i in range(3000)])
+    rounds = worker.run_until_idle()
+    assert rounds >= 6  # in batches: no one transaction holds them all
+    with state.db.sessions() as session:
+        assert session.query(TakedownUrl).count() == 2500
+        assert session.query(UrlSighting).count() == 3000
+
+
+def _staff(state: AppState, username: str) -> StaffUser:
+    with state.db.sessions() as session:
+        user = by_username(session, username)
+        assert user is not None
+        user_id = user.id
+    found = session_user(state.db, user_id)
+    assert found is not None
+    return found

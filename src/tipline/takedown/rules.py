@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from tipline.errors import Invalid
 
@@ -21,6 +23,7 @@ UP, ERROR = "up", "error"
 REMOVED_AFTER = 2  # removal-like answers in a row
 PARTIES = ("provider", "upstream", "hotline", "police")
 WITHIN_HOURS = (24, 72, 168)
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,19 @@ def check_ranges(ranges: Sequence[str]) -> list[str]:
         except ValueError as exc:
             raise Invalid(f"{block!r} is not an address range: {exc}") from exc
     return checked
+
+
+def check_contact(channel: str, contact: str) -> str:
+    """An e-mail address for the e-mail channel, an http(s) URL for webhooks (the outbound
+    address policy is applied again to every request)."""
+    contact = contact.strip()
+    if channel == "email" and not EMAIL.fullmatch(contact):
+        raise Invalid(f"{contact!r} is not an e-mail address")
+    if channel == "webhook":
+        parts = urlsplit(contact)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise Invalid(f"{contact!r} is not an http(s) URL for a webhook")
+    return contact
 
 
 def notice_text(url: str, reason: str, legal_basis: str, sender: str, level: int,

@@ -221,7 +221,8 @@ def add_provider(session: Session, given: ProviderIn) -> int:
                         ranges=rules.check_ranges(given.ranges),
                         domains=[d.strip().lower().strip(".") for d in given.domains
                                  if d.strip()],
-                        channel=given.channel, contact=given.contact.strip(),
+                        channel=given.channel,
+                        contact=rules.check_contact(given.channel, given.contact),
                         upstream_id=upstream)
     session.add(provider)
     session.flush()
@@ -233,7 +234,7 @@ def add_hotline(session: Session, given: HotlineIn) -> int:
     if store.hotline_for(session, country) is not None:
         raise Conflict(f"{country} already has a hotline")
     hotline = Hotline(country=country, name=given.name, channel=given.channel,
-                      contact=given.contact.strip())
+                      contact=rules.check_contact(given.channel, given.contact))
     session.add(hotline)
     session.flush()
     return hotline.id
