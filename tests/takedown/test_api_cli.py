@@ -83,6 +83,7 @@ def test_api(server: LiveServer, state: AppState, http: httpx.Client) -> None:
                      json={"assessment": "baseline"})
     assert done.status_code == 200 and done.json()["status"] == "illegal"
     assert [h["kind"] for h in done.json()["history"]][-1] == "assessed"
+    assert done.json()["verdict_table"]["jurisdiction"] == "United States (US)"
     provider = {"name": "P", "contact": "abuse@p.test", "ranges": ["nonsense"]}
     assert http.post(f"{url}/providers", auth=ana, json=provider).status_code == 403
     assert http.post(f"{url}/providers", auth=boss, json=provider).status_code == 400

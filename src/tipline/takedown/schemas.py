@@ -71,6 +71,9 @@ class UrlDetail(UrlRow):
     sightings: list[Sighting]
     history: list[HistoryEntry]
     notices: list[NoticeOut]
+    # The viewer's jurisdiction's row of the verdict table (classification/jurisdictions.csv),
+    # what a "national" assessment rests on.
+    verdict_table: dict[str, str] | None = None
 
 
 class AssessmentIn(BaseModel):

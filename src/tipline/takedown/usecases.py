@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tipline import access
+from tipline.classification import jurisdictions
 from tipline.db import Database, utcnow
 from tipline.errors import Invalid
 from tipline.settings import Settings
@@ -62,7 +63,7 @@ def list_urls(db: Database, user: StaffUser, status: str | None, limit: int,
 
 def url_detail(db: Database, user: StaffUser, url_id: int) -> UrlDetail:
     with db.sessions() as session:
-        _viewer(session, user)
+        viewer = _viewer(session, user)
         row = service.url(session, url_id)
         receipts = {r.id: r.receipt for r in session.scalars(
             select(PublicReport).where(PublicReport.id.in_(
@@ -78,7 +79,18 @@ def url_detail(db: Database, user: StaffUser, url_id: int) -> UrlDetail:
                                 public_receipt=receipts.get(s.public_report_id or 0))
                        for s in store.sightings(session, url_id)],
             history=[HistoryEntry.model_validate(e) for e in store.events(session, url_id)],
-            notices=[NoticeOut.model_validate(n) for n in store.notices(session, url_id)])
+            notices=[NoticeOut.model_validate(n) for n in store.notices(session, url_id)],
+            verdict_table=_verdict_table(viewer.jurisdiction))
+
+
+def _verdict_table(code: str) -> dict[str, str] | None:
+    row = jurisdictions.lookup(code)
+    if row is None:
+        return None
+    return {"jurisdiction": f"{row.country} ({row.code})",
+            "protected age": str(row.protected_age or "unknown"),
+            "drawn material": row.drawn_covered, "generated material": row.generated_covered,
+            "possession an offence": row.possession_offence, "source": row.source}
 
 
 def assess(db: Database, user: StaffUser, url_id: int, assessment: str,
