@@ -99,6 +99,11 @@ def first_notice(session: Session, url_id: int) -> Notice | None:
                           .order_by(Notice.id).limit(1))
 
 
+def notice_due(session: Session, now: dt.datetime) -> bool:
+    return session.scalar(select(Notice.id).where(
+        Notice.status == "queued", Notice.available_at <= now).limit(1)) is not None
+
+
 def providers(session: Session) -> list[Provider]:
     return list(session.scalars(select(Provider).order_by(Provider.name)))
 

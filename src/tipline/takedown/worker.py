@@ -121,6 +121,9 @@ class TakedownWorker:
         return sent > 0
 
     def _send_one(self) -> bool:
+        with self.db.sessions() as session:  # a read first: claiming takes the write lock
+            if not store.notice_due(session, self.clock()):
+                return False
         lease = self.notices.claim()
         if lease is None:
             return False
