@@ -55,9 +55,20 @@ def test_the_public_can_report_without_javascript_and_check_the_status(
                       "http://10.0.0.5/b": "a private or reserved address"}
 
 
-def test_the_public_form_is_accessible(page: Page, server: LiveServer) -> None:
+def test_the_public_pages_are_accessible(page: Page, server: LiveServer) -> None:
     page.goto(f"{server.url}/report")
     screenshot(page, "public-report")
+    axe_check(page)
+    page.get_by_label("Web addresses").fill("https://example.com/a")
+    page.get_by_role("button", name="Send report").click()
+    receipt = page.locator("#receipt").inner_text()
+    secret = page.locator("#secret").inner_text()
+    axe_check(page)
+    page.goto(f"{server.url}/report/status")
+    page.get_by_label("Receipt number").fill(receipt)
+    page.get_by_label("Secret").fill(secret)
+    page.get_by_role("button", name="Check status").click()
+    expect(page.get_by_text("received, waiting for assessment")).to_be_visible()
     axe_check(page)
 
 

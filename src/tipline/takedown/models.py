@@ -24,7 +24,7 @@ class TakedownUrl(Base):
     # Why it is never contacted (a private address, an odd IP notation...); None: it may be.
     refusal: Mapped[str | None] = mapped_column(String(200))
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # new | not_illegal | illegal | held | noticed | removed | unreachable
+    # new | not_illegal | illegal | held | noticed | removed
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     assessment: Mapped[str | None] = mapped_column(String(20))  # baseline | national | not_illegal
     assessed_by: Mapped[str | None] = mapped_column(String(100))
