@@ -369,3 +369,18 @@ def outcome_case(session: Session, viewer: Viewer, case_id: int) -> tuple[Agency
 def agency_viewer(agency: Agency) -> Viewer:
     """The viewer a signed package of `agency` acts as (the package channel has no user)."""
     return Viewer("staff", 0, "agency", agency.code, agency_id=agency.id)
+
+
+# === notice and takedown (tipline.takedown) ===================================================
+# URLs, their hosting and notices are the centre's; assessing a URL is a hotline analyst's
+# (or any case role's); releasing a police hold and the provider and hotline registries are
+# a supervisor's or an administrator's. The public form and its status page need no viewer.
+
+def check_takedown(viewer: Viewer, what: str = "see reported URLs") -> None:
+    _needs(viewer, CENTRE_ROLES, what)
+
+
+def check_takedown_registry(viewer: Viewer) -> None:
+    _needs(viewer, SUPERVISOR_ROLES, "manage the provider and hotline registries or "
+           "release a police hold")
+# === end of notice and takedown ===============================================================

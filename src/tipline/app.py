@@ -25,6 +25,7 @@ from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
 from tipline.state import AppState, build_state, start, stop
+from tipline.takedown import api as takedown_api
 from tipline.transparency import api as transparency_api
 from tipline.triage import api as triage_api
 from tipline.web import app as web
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(delivery_api.router)
     app.include_router(outcomes_api.router)
     app.include_router(transparency_api.router)
+    app.include_router(takedown_api.router)
     web.install(app, state)
 
     @app.get("/healthz", tags=["operations"])

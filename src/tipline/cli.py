@@ -22,6 +22,7 @@ from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
 from tipline.feedback import cli as feedback_cli
+from tipline.takedown import cli as takedown_cli
 from tipline.transparency import cli as transparency_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
@@ -49,6 +50,7 @@ app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
 app.add_typer(transparency_cli.app, name="report")
+app.add_typer(takedown_cli.app, name="takedown")
 console = Console()
 CLI = Actor("cli")
 
@@ -134,7 +136,8 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     state.index.start()
     try:
         if once:
-            steps = state.runner.run_until_idle() + state.items.run_until_idle()
+            steps = (state.runner.run_until_idle() + state.items.run_until_idle()
+                     + state.takedown.run_until_idle())
             console.print(f"ran {steps} stages and work items")
             return
         _serve_until_signalled(state)
@@ -151,6 +154,7 @@ def _serve_until_signalled(state: AppState) -> None:
 
     poll = state.settings.worker_poll_seconds
     items = Background(state.items, poll, 1, "work-items")
+    takedown = Background(state.takedown, poll, 1, "takedown")
     stop = threading.Event()
 
     def _stop(*_: object) -> None:
@@ -161,10 +165,13 @@ def _serve_until_signalled(state: AppState) -> None:
     signal.signal(signal.SIGINT, _stop)
     console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
     items.start()
+    takedown.start()
     try:
         serve(state.runner, stop, poll, "pipeline worker")
     finally:
+        takedown.stop()
         items.stop()
+        state.takedown.close()
 
 
 def _lower_priority(niceness: int) -> None:

@@ -31,6 +31,15 @@ from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route, RouteCountry
+from tipline.takedown.models import (
+    Hotline,
+    Notice,
+    Provider,
+    PublicReport,
+    TakedownUrl,
+    UrlEvent,
+    UrlSighting,
+)
 from tipline.users.models import User
 from tipline.workqueue.models import WorkItem
 
@@ -54,6 +63,7 @@ __all__ = [
     "ExposureOverride",
     "FileMatch",
     "FileSignal",
+    "Hotline",
     "Identifier",
     "IndexChange",
     "IpEvent",
@@ -61,9 +71,12 @@ __all__ = [
     "MediaCluster",
     "MediaFact",
     "MediaReveal",
+    "Notice",
     "Outcome",
     "PipelineJob",
     "Provenance",
+    "Provider",
+    "PublicReport",
     "RawDocument",
     "Report",
     "ReportFile",
@@ -75,6 +88,9 @@ __all__ = [
     "RouteCountry",
     "SignalVariant",
     "StageRun",
+    "TakedownUrl",
+    "UrlEvent",
+    "UrlSighting",
     "User",
     "Watch",
     "WatchHit",

@@ -180,6 +180,59 @@ class Settings(BaseSettings):
         "break (continuous review starts again after it).",
     )
 
+    takedown_centre_country: str = Field(
+        "", max_length=2, description="ISO code of the centre's own country: notices for "
+        "hosts there go to the provider; elsewhere to that country's hotline first.",
+    )
+    takedown_police_first: bool = Field(
+        False, description="Hold every notice until an agency agrees (evidence preserved "
+        "first); a supervisor releases the hold.",
+    )
+    takedown_sender: str = Field(
+        "tipline reporting centre <takedown@tipline.invalid>",
+        description="Who notices are from (the From address and the sender they name).",
+    )
+    takedown_legal_basis: str = Field(
+        "Directive 2011/93/EU art. 25; Regulation (EU) 2022/2065 art. 16",
+        description="The legal basis named in every notice.",
+    )
+    takedown_smtp_host: str = Field("127.0.0.1", description="SMTP server notices go through.")
+    takedown_smtp_port: int = Field(25, ge=1, le=65535, description="Port of that SMTP server.")
+    takedown_resolve_hosts: bool = Field(
+        True, description="Resolve reported hosts (DNS) to place and re-check them; off, only "
+        "URLs with an IP address are placed and checked.",
+    )
+    takedown_recheck_minutes: float = Field(
+        60.0, gt=0, description="How often a noticed URL is checked for removal.",
+    )
+    takedown_renotice_hours: float = Field(
+        24.0, gt=0, description="A URL still up gets a new notice this often.",
+    )
+    takedown_escalation_hours: list[float] = Field(
+        [72.0, 168.0], description="Hours after the first notice at which notices go one step "
+        "up the ladder: the provider's upstream or registrar, then the hotline or police.",
+    )
+    takedown_check_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time limit of one re-check (connect and answer, redirects "
+        "included); no body is ever read.",
+    )
+    takedown_check_concurrency: int = Field(
+        16, ge=1, le=256, description="Re-checks run at once by one worker.",
+    )
+    takedown_notice_max_attempts: int = Field(
+        12, ge=1, description="Sending attempts of a notice before it is given up (backoff "
+        "doubles from 30 s to an hour).",
+    )
+    takedown_max_urls: int = Field(
+        100, ge=1, description="Most URLs one report from the public may hold.",
+    )
+    takedown_public_max_chars: int = Field(
+        10_000, ge=100, description="Longest description a report from the public may have.",
+    )
+    takedown_public_per_hour: int = Field(
+        10, ge=1, description="Reports from the public accepted per sender address per hour.",
+    )
+
     @field_validator("evidence_key")
     @classmethod
     def _key_is_32_bytes(cls, value: str) -> str:

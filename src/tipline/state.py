@@ -27,6 +27,8 @@ from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.settings import Settings
+from tipline.takedown.worker import TakedownWorker
+from tipline.takedown.worker import build_worker as build_takedown
 from tipline.triage import service as triage
 from tipline.workqueue.items import Handler, ItemWorker
 from tipline.workqueue.queue import Retry
@@ -49,6 +51,7 @@ class AppState:
     index: LiveIndex
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
+    takedown: TakedownWorker
     new_file_id: Callable[[], str] = new_file_id
     background: list[Background] = field(default_factory=list)
 
@@ -80,6 +83,7 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
         settings=settings, db=db, evidence=evidence, runner=runner,
         delivery=build_worker(db, settings), items=items, index=index,
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
+        takedown=build_takedown(db, settings),
     )
 
 
@@ -93,13 +97,14 @@ def start(state: AppState) -> None:
         return
     poll = state.settings.worker_poll_seconds
     # This process is the only worker: leases of a crashed predecessor are released at once.
-    for queue in (state.runner, state.delivery, state.items):
+    for queue in (state.runner, state.delivery, state.items, state.takedown):
         queue.release_all_leases()
     state.background = [
         Background(state.runner, poll, 1, "pipeline"),
         # Several threads, so one slow agency cannot hold up the others.
         Background(state.delivery, poll, state.settings.delivery_threads, "delivery"),
         Background(state.items, poll, 1, "work-items"),
+        Background(state.takedown, poll, 1, "takedown"),
     ]
     for background in state.background:
         background.start()
@@ -111,5 +116,6 @@ def stop(state: AppState) -> None:
         background.stop()
     state.background = []
     state.delivery.close()
+    state.takedown.close()
     state.index.stop()
     state.db.dispose()

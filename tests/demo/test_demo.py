@@ -17,7 +17,7 @@ from support import free_port, make_settings
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(150)
+@pytest.mark.timeout(300)  # a ceiling on a loaded machine, never a budget
 def test_demo_sends_both_apis_and_everything_accepted_is_processed(tmp_path: Path) -> None:
     data = tmp_path / "var"
     settings = make_settings("", data, environment="development", worker_poll_seconds=0.1)
@@ -39,6 +39,12 @@ def test_demo_sends_both_apis_and_everything_accepted_is_processed(tmp_path: Pat
     assert "retry returned the same report" in text
     assert f"http://127.0.0.1:{port}/docs" in text and "demo-chatterbox-pw" in text
     assert_cases_and_deliveries(summary)
+    # Public reports of pages on a local test host: noticed, then removed once it answers 404.
+    takedown = summary.takedown
+    assert takedown is not None and len(takedown.receipts) == 2 and len(takedown.urls) == 2
+    assert takedown.noticed == 2 and takedown.mails >= 2 and takedown.removed == 2
+    assert "http://192.168.7.7/photos" in takedown.never_contacted
+    assert takedown.figures["overall"]["removed"] == 2, takedown.figures
     assert "demo-supervisor-pw" in text and "is down" in text
     assert port_is_free(port)  # the server was stopped
     assert (data / "tipline.db").exists()

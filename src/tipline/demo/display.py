@@ -26,6 +26,7 @@ from tipline.demo.seed import (
 )
 from tipline.demo.send import Sent as SentReport
 from tipline.demo.stream import REPORTERS, DemoReporter, Links
+from tipline.demo.takedown import TakedownResult
 from tipline.ncmec.responses import DESCRIPTIONS
 
 API_NAMES = {"ncmec": "XML", "json": "JSON"}
@@ -49,6 +50,7 @@ class Summary:
     routes: list[RouteRow] = field(default_factory=list)
     deliveries: DeliveryTotals | None = None
     feedback: Feedback | None = None  # outcomes posted back, and the scorecards they reach
+    takedown: TakedownResult | None = None
 
 
 def reporters(console: Console, created: dict[str, bool]) -> None:
@@ -150,6 +152,10 @@ def summary(console: Console, s: Summary) -> None:
                       f"({d.superseded} replaced by newer versions, {d.waiting} waiting, "
                       f"{d.dead} dead)")
         table.add_row("duplicates", f"{d.repeats} (packages received twice by a desk)")
+    if s.takedown is not None:
+        t = s.takedown
+        table.add_row("takedown", f"{t.removed} of {len(t.urls)} reported URLs removed after "
+                      f"{t.mails} notices ({len(t.receipts)} public reports)")
     if s.unexpected:
         table.add_row("[bold red]unexpected outcomes[/]",
                       ", ".join(f"#{i + 1}" for i in s.unexpected))
@@ -331,3 +337,16 @@ def deliveries(console: Console, rows: list[RouteRow], totals: DeliveryTotals,
         f"waiting, {totals.dead} dead letters; {totals.in_inbox} in an agency's inbox for its "
         "people to acknowledge.",
         highlight=False)
+
+
+def takedown(console: Console, t: TakedownResult, url: str) -> None:
+    console.print(f"public reports through {url}/report: receipts {', '.join(t.receipts)}")
+    for reported in t.urls:
+        console.print(f"  [green]removed[/] {escape(reported)}  (assessed baseline, noticed "
+                      "by e-mail to the provider's abuse desk, two 404 checks in a row)")
+    for refused in t.never_contacted:
+        console.print(f"  [yellow]never contacted[/] {escape(refused)} (a private address)")
+    overall = t.figures.get("overall", {})
+    console.print(f"{t.noticed} noticed, {t.mails} notices received by the local SMTP desk, "
+                  f"{t.removed} removed in {t.seconds:.1f} s; time to removal p50 "
+                  f"{(overall.get('p50_hours') or 0) * 3600:.0f} s; see {url}/takedown/figures")

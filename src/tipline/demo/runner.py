@@ -22,6 +22,7 @@ from tipline.audit.service import Actor
 from tipline.cli_context import database
 from tipline.db import Database, utcnow
 from tipline.demo import display, outcomes, results
+from tipline.demo import takedown as takedown_demo
 from tipline.demo.agencies import (
     DESKS,
     FALLBACK,
@@ -32,6 +33,7 @@ from tipline.demo.agencies import (
     stop_desks,
 )
 from tipline.demo.seed import (
+    HOTLINE,
     STAFF,
     BankPlan,
     ensure_staff,
@@ -164,15 +166,22 @@ def _run(settings: Settings, reports: int, port: int, keep_running: bool, consol
                          lambda: generate_reports(reports, seed))
     plan = plan_banks(specs)
     desks = start_desks()
+    gallery, abuse = takedown_demo.GalleryHost(), takedown_demo.AbuseDesk()
     try:
         staff_created = display_step(console, "seeding hash banks, a login per role and the demo "
                                      "agencies", lambda: seed_demo(settings, plan, seed, desks))
         display.banks(console, plan)
         display.staff(console, staff_created)
         display.agencies(console, desks, OUTAGE_DESK)
-        return _serve(settings, chosen, specs, plan, desks, keep_running, console)
+        served = settings.model_copy(update={**takedown_demo.SERVER_SETTINGS,
+                                             "takedown_smtp_port": abuse.port})
+        return _serve(served, chosen, specs, plan, desks, keep_running, console,
+                      (gallery, abuse))
     finally:
         stop_desks(desks)
+        for local in (gallery, abuse):
+            local.shutdown()
+            local.server_close()
 
 
 def _choose_port(port: int, console: Console) -> int:
@@ -198,11 +207,13 @@ def seed_demo(settings: Settings, plan: BankPlan, seed: int, desks: dict[str, Ag
     with database(settings) as db, db.transaction() as session:
         seed_banks(session, plan, seed)
         register_agencies(session, desks, inbox_public_key(settings.data_dir))
+        takedown_demo.seed_provider(session)
         return ensure_staff(session)
 
 
 def _serve(settings: Settings, port: int, specs: list[ReportSpec], plan: BankPlan,
-           desks: dict[str, AgencyDesk], keep_running: bool, console: Console
+           desks: dict[str, AgencyDesk], keep_running: bool, console: Console,
+           takedown: tuple[takedown_demo.GalleryHost, takedown_demo.AbuseDesk]
            ) -> display.Summary:
     server = DemoServer(settings.model_copy(update=DEMO_SERVER), port,
                         settings.data_dir / "demo-server.log")
@@ -223,6 +234,11 @@ def _serve(settings: Settings, port: int, specs: list[ReportSpec], plan: BankPla
         _worklist(staff, mine, summary, console)
         _deliver(db, staff, desks, since, mine, summary, console)
         _feedback(server.url, staff, desks, mine, summary, sender.run_id, console)
+        # Done with them: closed by this side now, not by the server after its keep-alive
+        # timeout while the takedown step runs (that would hold the port in TIME_WAIT).
+        staff.close()
+        sender.close()
+        _takedown(server.url, takedown, summary, console)
         display.summary(console, summary)
         display.closing(console, server.url, str(server.log_path), keep_running)
         if keep_running:
@@ -245,6 +261,16 @@ def _stream(sender: Sender, specs: list[ReportSpec], console: Console) -> displa
     display.pipeline_done(console, summary, time.monotonic() - started)
     display.links(console, links(specs))
     return summary
+
+
+def _takedown(url: str, local: tuple[takedown_demo.GalleryHost, takedown_demo.AbuseDesk],
+              summary: display.Summary, console: Console) -> None:
+    """Public reports of pages on a local test host: assessed, noticed, removed."""
+    console.rule(f"Notice and takedown (as {HOTLINE.username})")
+    with httpx.Client(base_url=url, auth=(HOTLINE.username, HOTLINE.password),
+                      timeout=60) as hotline:
+        summary.takedown = takedown_demo.run(url, *local, hotline)
+    display.takedown(console, summary.takedown, url)
 
 
 def _worklist(staff: httpx.Client, mine: set[int],

@@ -45,6 +45,8 @@ class StaffLogin:
 # Public on purpose, like the reporters' passwords; the runner refuses to run in production.
 CENTRE = "tipline demo centre"
 STAFF = StaffLogin("demo-supervisor", "demo-supervisor-pw", "supervisor", CENTRE, "NL")
+HOTLINE = StaffLogin("demo-hotline-analyst", "demo-hotline-analyst-pw", "hotline_analyst",
+                     CENTRE, "NL")
 # One login for every role: the centre's staff, agency users of the Dutch desk (it works the
 # stream's NL cases in the agency inbox, acknowledging each) and of the German desk (its
 # packages go to its own server, which acknowledges them), and a reporter user of PhotoShare
@@ -53,8 +55,7 @@ LOGINS = (
     StaffLogin("demo-analyst", "demo-analyst-password", "analyst", CENTRE, "NL"),
     STAFF,
     StaffLogin("demo-admin", "demo-admin-password1", "admin", CENTRE, "NL"),
-    StaffLogin("demo-hotline-analyst", "demo-hotline-analyst-pw", "hotline_analyst", CENTRE,
-               "NL"),
+    HOTLINE,
     StaffLogin("demo-agency-nl", "demo-agency-nl-password", "agency", "DEMO-NL", "NL"),
     StaffLogin("demo-agency-de", "demo-agency-de-password", "agency", "DEMO-DE", "DE"),
     StaffLogin("demo-photoshare-staff", "demo-photoshare-staff-pw", "reporter",

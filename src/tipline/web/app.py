@@ -19,8 +19,10 @@ from tipline.web import (
     inbox,
     login,
     portal,
+    public_report,
     reports,
     review,
+    takedown,
     transparency,
     worklist,
 )
@@ -30,7 +32,7 @@ from tipline.web.session import SESSION_COOKIE
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = [login.router, worklist.router, cases.router, reports.router, casework.router,
                 review.router, inbox.router, portal.router, admin.router, banks.router,
-                dashboard.router, transparency.router]
+                dashboard.router, transparency.router, takedown.router, public_report.router]
 
 
 def session_secret(state: AppState) -> str:

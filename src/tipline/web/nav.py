@@ -26,6 +26,7 @@ NAV: list[NavItem] = [
     NavItem("Scorecards", "/scorecards", CENTRE_ROLES),
     NavItem("Transparency", "/transparency", CENTRE_ROLES),
     NavItem("Banks", "/banks", CENTRE_ROLES),
+    NavItem("Takedown", "/takedown", CENTRE_ROLES),
     NavItem("Agencies", "/admin/agencies", ("admin",)),
     NavItem("Retention", "/admin/retention", ("admin",)),
     NavItem("Users", "/admin/users", ("admin",)),
