@@ -1,12 +1,10 @@
-"""The seam for takedown figures: the takedown domain is built apart from this one, so the
-report asks a `TakedownSource` for them and says "not available" while none is plugged in.
+"""Takedown figures for the report: the report asks a `TakedownSource` for them (by default
+`from_takedown`, the takedown domain's time-to-removal figures of the URLs first noticed in
+the period) and says "not available" when the source has nothing for the period.
 
-To plug one in, the entry points (`tipline report transparency`, the `/transparency` page)
-pass a callable of this shape, e.g. `takedown.usecases.removal_figures`:
+A source has this shape (tests pass their own):
 
-    def removal_figures(session, start, end) -> TakedownFigures | None
-
-returning None when it has nothing for the period.
+    def source(session, start, end) -> TakedownFigures | None
 """
 
 from __future__ import annotations
@@ -16,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
+
+from tipline.takedown import figures
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,13 @@ TakedownSource = Callable[[Session, dt.datetime, dt.datetime], TakedownFigures |
 def not_available(_session: Session, _start: dt.datetime, _end: dt.datetime) -> None:
     """No takedown data yet: the report says "not available"."""
     return None
+
+
+def from_takedown(session: Session, start: dt.datetime, end: dt.datetime
+                  ) -> TakedownFigures | None:
+    """The takedown domain's figures for URLs first noticed in [start, end); None when no URL
+    was noticed then."""
+    found = figures.removal_figures(session, start, end).overall
+    if found.noticed == 0:
+        return None
+    return TakedownFigures(found.noticed, found.removed, found.p50_hours, found.p90_hours)

@@ -14,7 +14,7 @@ from tipline.errors import Invalid
 from tipline.transparency import facts, figures, render, report
 from tipline.transparency.period import Period
 from tipline.transparency.report import Report
-from tipline.transparency.takedown import TakedownSource, not_available
+from tipline.transparency.takedown import TakedownSource, from_takedown
 from tipline.users.service import StaffUser
 
 
@@ -51,7 +51,7 @@ def _top(pairs: list[tuple[str, int]]) -> str:
 
 
 def build_report(db: Database, user: StaffUser | None, period: Period,
-                 takedown: TakedownSource = not_available) -> Report:
+                 takedown: TakedownSource = from_takedown) -> Report:
     """The transparency report of the period (`user` None: the CLI's operator). A period
     that has not ended is reported as of now; an ended one as of its end, so it is the same
     every time it is asked for as long as the data is."""
@@ -64,14 +64,14 @@ def build_report(db: Database, user: StaffUser | None, period: Period,
 
 
 def render_report(db: Database, user: StaffUser | None, period: Period, fmt: str,
-                  takedown: TakedownSource = not_available) -> bytes:
+                  takedown: TakedownSource = from_takedown) -> bytes:
     if fmt not in render.FORMATS:
         raise Invalid(f"unknown format {fmt!r}; one of {', '.join(render.FORMATS)}")
     return render.render(build_report(db, user, period, takedown), fmt)
 
 
 def report_page(db: Database, user: StaffUser, period: Period,
-                takedown: TakedownSource = not_available) -> str:
+                takedown: TakedownSource = from_takedown) -> str:
     """The report's HTML body for the `/transparency` page (the same bytes as the body of
     the HTML document)."""
     return render.html_body(build_report(db, user, period, takedown))
