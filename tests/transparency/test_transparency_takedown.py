@@ -20,8 +20,8 @@ def _noticed(state: AppState, n: int, removed_after_hours: float | None) -> None
     with state.db.transaction() as session:
         session.add(TakedownUrl(
             url=url, digest=hashlib.sha256(url.encode()).hexdigest(), host="host.test",
-            status="noticed", notes=[], addresses=[], country="NL", notice_channel="email", first_seen_at=START,
-            noticed_at=START, down_streak=0, level=0,
+            status="noticed", notes=[], addresses=[], country="NL", notice_channel="email",
+            first_seen_at=START, noticed_at=START, down_streak=0, level=0,
             removed_at=None if removed_after_hours is None
             else START + dt.timedelta(hours=removed_after_hours)))
 
