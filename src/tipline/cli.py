@@ -108,8 +108,14 @@ def serve(host: str | None = typer.Option(None, help="Listen address."),
     import uvicorn
 
     from tipline.app import create_app
+    from tipline.settings import check_serving_address
 
     settings = _settings()
+    try:
+        check_serving_address(settings, host or settings.host)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     logging.basicConfig(level=logging.INFO)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
                 log_level="warning")

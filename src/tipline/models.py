@@ -19,23 +19,24 @@ from tipline.cases.models import (
     CasePriority,
     CaseReport,
 )
-from tipline.classification.models import LegalAuthority, MediaFact
+from tipline.classification.models import JurisdictionRule, LegalAuthority, MediaFact
 from tipline.clusters.models import ClusterEvent, ClusterMember, MediaCluster
 from tipline.db import Base
 from tipline.deconfliction.models import Watch, WatchHit
 from tipline.delivery.models import Delivery
 from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
-from tipline.reporters.models import Reporter
+from tipline.reporters.models import ApiKey, Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route, RouteCountry
-from tipline.users.models import User
+from tipline.users.models import StaffSession, User
 from tipline.workqueue.models import WorkItem
 
 __all__ = [
     "Agency",
     "Alert",
+    "ApiKey",
     "AuditEvent",
     "Bank",
     "BankEntry",
@@ -56,6 +57,7 @@ __all__ = [
     "Identifier",
     "IndexChange",
     "IpEvent",
+    "JurisdictionRule",
     "LegalAuthority",
     "MediaCluster",
     "MediaFact",
@@ -71,6 +73,7 @@ __all__ = [
     "Route",
     "RouteCountry",
     "SignalVariant",
+    "StaffSession",
     "StageRun",
     "User",
     "Watch",

@@ -25,6 +25,7 @@ from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
 from tipline.settings import Settings
 from tipline.triage import service as triage
+from tipline.users.throttle import LoginThrottle, ThrottlePolicy
 from tipline.workqueue.items import Handler, ItemWorker
 from tipline.workqueue.queue import Retry
 from tipline.workqueue.serve import Background
@@ -46,6 +47,7 @@ class AppState:
     index: LiveIndex
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
+    logins: LoginThrottle = field(default_factory=lambda: LoginThrottle(ThrottlePolicy()))
     new_file_id: Callable[[], str] = new_file_id
     background: list[Background] = field(default_factory=list)
 
@@ -75,7 +77,14 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
         settings=settings, db=db, evidence=evidence, runner=runner,
         delivery=build_worker(db, settings), items=items, index=index,
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
+        logins=LoginThrottle(throttle_policy(settings)),
     )
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(settings.login_free_failures_account,
+                          settings.login_free_failures_address,
+                          settings.login_lockout_base_seconds, settings.login_lockout_max_seconds)
 
 
 def start(state: AppState) -> None:

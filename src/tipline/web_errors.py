@@ -37,6 +37,7 @@ class Failure:
     kind: str  # a short machine-readable type
     message: str
     status: int  # HTTP status
+    retry_after: int | None = None  # seconds, for a 429
 
 
 Dialect = Callable[[Request, Failure, dict[str, str]], Response]
@@ -103,6 +104,8 @@ DIALECTS: list[tuple[Callable[[str], bool], Dialect]] = [
 def answer(request: Request, failure: Failure) -> Response:
     """One error, in the dialect of the API that was called."""
     headers = {"WWW-Authenticate": 'Basic realm="tipline"'} if failure.status == 401 else {}
+    if failure.retry_after is not None:
+        headers["Retry-After"] = str(failure.retry_after)
     path = request.url.path
     dialect = next((d for matches, d in DIALECTS if matches(path)), _html_dialect)
     return dialect(request, failure, headers)
@@ -111,7 +114,9 @@ def answer(request: Request, failure: Failure) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return answer(request, Failure(exc.code, exc.kind, exc.message, exc.http_status))
+        retry_after = getattr(exc, "retry_after", None)  # a throttled login says when
+        return answer(request, Failure(exc.code, exc.kind, exc.message, exc.http_status,
+                                       retry_after))
 
     @app.exception_handler(SchemaError)
     async def _schema_error(request: Request, exc: SchemaError) -> Response:
