@@ -21,6 +21,7 @@ from tipline.cli_context import database
 from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
+from tipline.reporters import cli as reporters_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
@@ -34,6 +35,9 @@ reporters_app = typer.Typer(help="Reporter organisations and their credentials."
 app.add_typer(db_app, name="db")
 app.add_typer(banks_cli.app, name="banks")
 app.add_typer(reporters_app, name="reporters")
+reporters_app.command("key-add")(reporters_cli.key_add)
+reporters_app.command("key-list")(reporters_cli.key_list)
+reporters_app.command("key-revoke")(reporters_cli.key_revoke)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(cases_cli.app, name="cases")

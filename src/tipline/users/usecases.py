@@ -22,8 +22,10 @@ from tipline.users.service import (
     authenticate,
     create_user,
     end_session,
+    enrol_totp,
     live_session_user,
     open_session,
+    remove_totp,
     set_active,
     user_row,
 )
@@ -130,6 +132,19 @@ def set_user_active(db: Database, user: StaffUser, actor: Actor, user_id: int,
         if target.id == user.id and not active:
             raise UserRefused("you cannot deactivate your own account")
         return user_row(set_active(session, target, active, actor))
+
+
+def second_factor(db: Database, actor: Actor, username: str, enrol: bool) -> str | None:
+    """Enrol (a new secret, returned once) or remove a staff user's TOTP second factor; the
+    user's page sessions end. From the CLI (whoever holds the server's configuration)."""
+    with db.transaction() as session:
+        target = store.by_username(session, username)
+        if target is None:
+            raise NotFound(f"no user {username!r}")
+        if enrol:
+            return enrol_totp(session, target, actor)
+        remove_totp(session, target, actor)
+        return None
 
 
 def _check_organisation(session: Session, data: UserCreate) -> None:
