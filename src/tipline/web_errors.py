@@ -66,7 +66,7 @@ def _json_dialect(_request: Request, failure: Failure, headers: dict[str, str]) 
 
 PAGE_TITLES = {400: "This request cannot be done", 401: "Please log in",
                403: "You may not do this", 404: "Not found", 405: "Not allowed here",
-               409: "This cannot be done now", 413: "Too large"}
+               409: "This cannot be done now", 413: "Too large", 429: "Too many attempts"}
 # A page never says whether a thing it will not show exists.
 NOT_FOUND_TEXT = "There is nothing here, or you may not see it."
 SERVER_ERROR_TEXT = "Something went wrong on our side; nothing was changed by this request."
@@ -82,8 +82,10 @@ def _html_dialect(request: Request, failure: Failure, headers: dict[str, str]) -
     message = {404: NOT_FOUND_TEXT, 500: SERVER_ERROR_TEXT}.get(failure.status,
                                                                  failure.message)
     title = PAGE_TITLES.get(failure.status, "Error")
-    return render(request, "error.html", {"title": title, "message": message,
-                                          "status": failure.status}, status=failure.status)
+    response = render(request, "error.html", {"title": title, "message": message,
+                                              "status": failure.status}, status=failure.status)
+    response.headers.update(headers)  # e.g. Retry-After of a throttled login
+    return response
 
 
 API_PREFIXES = ("/api", "/ispws", "/healthz", "/openapi.json")

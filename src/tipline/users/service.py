@@ -102,7 +102,11 @@ def authenticate(session: Session, username: str, password: str,
     right. Users with a second factor are never cached: each request shows a fresh code."""
     cached = cache.get(username, password)
     if cached:
-        return cached
+        # One read by primary key: a user deactivated or enrolled since the cache entry was
+        # made is checked in full (the cache skips only the password hash).
+        row = session.get(User, cached.id)
+        if row is not None and row.active and not row.totp_secret:
+            return cached
     user = store.by_username(session, username)
     if user is None or not user.active:
         verify_password(password, _DUMMY_HASH)  # same cost, so usernames cannot be probed

@@ -9,8 +9,7 @@ from tipline.audit.service import Actor
 from tipline.cases import casework_usecases as cases_usecases
 from tipline.http import client_address, in_thread
 from tipline.state import AppState
-from tipline.users.auth import staff_cache
-from tipline.users.service import StaffUser
+from tipline.users.service import StaffCredentialCache, StaffUser
 from tipline.users.usecases import end_page_session, page_login
 from tipline.web import nav, session
 from tipline.web.pages import local_path, page_router, see_other
@@ -18,6 +17,7 @@ from tipline.web.session import page_user
 from tipline.web.templates import render
 
 router = page_router()
+NO_CACHE = StaffCredentialCache(0)
 
 
 @router.get("/")
@@ -36,7 +36,9 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     """Too many failures for the account or address answer 429 before any password is
     checked (`LoginThrottled`)."""
     state: AppState = request.app.state.tipline
-    found = await in_thread(page_login, state.db, username, password, staff_cache(request),
+    # No credential cache: a page login checks the password in full (once per login), and
+    # does not seed the API's cache with it.
+    found = await in_thread(page_login, state.db, username, password, NO_CACHE,
                             client_address(request), state.logins, otp or None)
     if found is None:
         return render(request, "login.html", {
