@@ -13,6 +13,7 @@ from tipline.agencies import usecases as agencies
 from tipline.agencies.rules import CHANNELS, DELIVERY_METHODS
 from tipline.db import utcnow
 from tipline.http import in_thread
+from tipline.outbound import Destinations
 from tipline.reporters import usecases as reporters
 from tipline.reporters.apikeys import SCOPES, KeyRow, NewKey
 from tipline.state import AppState
@@ -70,7 +71,8 @@ async def _agency_form(request: Request) -> dict[str, Any]:
 async def add_agency(request: Request, user: StaffUser = Depends(admin)) -> Response:
     data = await _agency_form(request)
     saved: dict[str, Any] = await in_thread(agencies.save_agency, _state(request).db, user,
-                                            staff_actor(user, request), data, True)
+                                            staff_actor(user, request), data, True,
+                                            _destinations(request))
     flash(request, f"Agency {saved['code']} is added.", "success")
     return see_other("/admin/agencies")
 
@@ -81,9 +83,14 @@ async def edit_agency(request: Request, code: str, user: StaffUser = Depends(adm
     data = {**await _agency_form(request), "code": code}
     data["via_code"] = data["via_code"] or ""  # an empty intermediary clears it
     saved: dict[str, Any] = await in_thread(agencies.save_agency, _state(request).db, user,
-                                            staff_actor(user, request), data, False)
+                                            staff_actor(user, request), data, False,
+                                            _destinations(request))
     flash(request, f"Agency {saved['code']} is saved.", "success")
     return see_other("/admin/agencies")
+
+
+def _destinations(request: Request) -> Destinations:
+    return Destinations.from_settings(_state(request).settings)
 
 
 def _agency_choices() -> dict[str, Any]:
