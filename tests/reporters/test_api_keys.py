@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 
 import httpx
 import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from staff_support import STAFF_PASSWORD, add_user
 from tipline.audit.service import Actor
 from tipline.cli import app
 from tipline.reporters import usecases
@@ -89,3 +91,33 @@ def test_the_cli_makes_lists_and_revokes_keys(cli_env: None, state: AppState) ->
     assert runner.invoke(app, ["reporters", "key-revoke", "1"]).exit_code == 0
     assert "revoked" in runner.invoke(app, ["reporters", "key-list"]).output
     assert runner.invoke(app, ["reporters", "key-add", "nobody", "--name", "x"]).exit_code == 2
+
+
+def test_the_admin_page_makes_shows_once_and_revokes_a_key(
+        state: AppState, server: LiveServer) -> None:
+    add_reporter(state, "platform-a")
+    add_user(state, "ada", role="admin")
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=60) as page:
+        def csrf() -> str:
+            found = re.search(r'name="csrf_token" value="([^"]+)"', page.get("/login").text)
+            assert found is not None
+            return found.group(1)
+
+        assert page.post("/login", data={"username": "ada", "password": STAFF_PASSWORD,
+                                          "csrf_token": csrf()}).status_code == 303
+        made = page.post("/admin/api-keys", data={
+            "reporter": "platform-a", "name": "robot", "scopes": ["report"], "days": "30",
+            "csrf_token": csrf()})
+        assert made.status_code == 201
+        key = re.search(r'value="(tl_[^"]+)"', made.text)
+        assert key is not None
+        assert _status(httpx.Client(), server, key.group(1)) == 200
+        listed = page.get("/admin/api-keys").text
+        assert "robot" in listed and key.group(1) not in listed  # shown once only
+        [row] = usecases.list_keys(state.db, None)
+        assert page.post(f"/admin/api-keys/{row.id}/revoke", data={"csrf_token": csrf()}
+                         ).status_code == 303
+        assert _status(httpx.Client(), server, key.group(1)) == 401
+        refused = page.post("/admin/api-keys", data={
+            "reporter": "platform-a", "name": "robot", "days": "30", "csrf_token": csrf()})
+        assert refused.status_code == 400 and "scopes" in refused.text
