@@ -3,6 +3,10 @@ after), and the optional TOTP second factor (RFC 6238) on the login page and HTT
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
 import time
 
@@ -116,3 +120,21 @@ def test_the_cli_enrols_and_removes_a_second_factor(cli_env: None, state: AppSta
     assert "otpauth://totp/tipline%3Aana?secret=" in enrolled.output
     assert runner.invoke(app, ["users", "totp-remove", "ana"]).exit_code == 0
     assert runner.invoke(app, ["users", "totp-enrol", "nobody"]).exit_code == 2
+
+
+def test_the_csrf_token_is_an_hmac_under_the_secret_key(state: AppState,
+                                                         server: LiveServer) -> None:
+    add_user(state, "ana")
+    with _client() as http:
+        assert _log_in(http, server.url, "ana").status_code == 303
+        token = _csrf(http, server.url)
+        cookie = http.cookies["tipline_session"]
+        payload = json.loads(base64.b64decode(cookie.split(".")[0] + "=="))
+        nonce = payload["csrf"]
+        key = f"{state.settings.secret_key}:csrf".encode()
+        assert token == hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
+        for forged in (nonce, hmac.new(b"another-key", nonce.encode(),
+                                       hashlib.sha256).hexdigest()):
+            refused = http.post(f"{server.url}/logout", data={"csrf_token": forged})
+            assert refused.status_code == 403
+        assert http.post(f"{server.url}/logout", data={"csrf_token": token}).status_code == 303

@@ -4,13 +4,15 @@ The session is Starlette's signed cookie (itsdangerous, HttpOnly, SameSite=Lax, 
 production), signed with a key derived from `TIPLINE_SECRET_KEY`. It holds the token of a
 server-side session (`staff_sessions`: logout, deactivation or an administrator end it there,
 so a copied cookie dies with it), the user's name and role (for display only: every page
-request reads the user afresh), a CSRF token and pending flash messages. The signature carries
+request reads the user afresh), the nonce of the CSRF token (the token is its HMAC under the
+secret key) and pending flash messages. The signature carries
 a timestamp checked against `TIPLINE_SESSION_MINUTES`, and every authenticated page request
 re-signs it: a session ends after that many idle minutes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
@@ -39,13 +41,20 @@ class LoginRequired(AuthenticationRequired):
     """A page request without a (live) session: answered by a redirect to the login page."""
 
 
+def _csrf_key(request: Request) -> bytes:
+    state: AppState = request.app.state.tipline
+    return f"{state.settings.secret_key}:csrf".encode()  # its own key, derived from the secret
+
+
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token, created on first use (the login form needs one too)."""
-    token: str | None = request.session.get("csrf")
-    if token is None:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
+    """The session's CSRF token: an HMAC under the secret key of a random nonce the session
+    holds (created on first use: the login form needs one too). A token is worth something
+    only with its session, and only to a server holding the key."""
+    nonce: str | None = request.session.get("csrf")
+    if nonce is None:
+        nonce = secrets.token_urlsafe(32)
+        request.session["csrf"] = nonce
+    return hmac.new(_csrf_key(request), nonce.encode(), hashlib.sha256).hexdigest()
 
 
 async def check_csrf(request: Request) -> None:
@@ -58,7 +67,7 @@ async def check_csrf(request: Request) -> None:
         form = await request.form()  # Starlette keeps it: the handler's Form(...) reads it again
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    expected = request.session.get("csrf")
+    expected = csrf_token(request) if "csrf" in request.session else None
     if not sent or not expected or not hmac.compare_digest(sent, expected):
         raise CsrfRefused("this form has expired or did not come from tipline: reload the "
                           "page and try again")
