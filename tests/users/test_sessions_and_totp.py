@@ -103,11 +103,15 @@ def test_a_second_factor_is_needed_once_enrolled(state: AppState, server: LiveSe
         assert _log_in(page, server.url, "ana").status_code == 401
         assert _log_in(page, server.url, "ana", "000000" if totp.totp(secret) != "000000"
                        else "111111").status_code == 401
-        assert _log_in(page, server.url, "ana", totp.totp(secret)).status_code == 303
+        code = totp.totp(secret)
+        assert _log_in(page, server.url, "ana", code).status_code == 303
+        assert _log_in(page, server.url, "ana", code).status_code == 401  # used: no replay
     api = f"{server.url}/api/v1/worklist"
     assert http.get(api, auth=("ana", STAFF_PASSWORD)).status_code == 401
-    assert http.get(api, auth=("ana", STAFF_PASSWORD),
-                    headers={"X-Tipline-OTP": totp.totp(secret, time.time())}).status_code == 200
+    # The next step's code (within the drift window) is fresh; used once, it is spent.
+    following = {"X-Tipline-OTP": totp.totp(secret, time.time() + totp.STEP_SECONDS)}
+    assert http.get(api, auth=("ana", STAFF_PASSWORD), headers=following).status_code == 200
+    assert http.get(api, auth=("ana", STAFF_PASSWORD), headers=following).status_code == 401
     second_factor(state.db, Actor("test"), "ana", enrol=False)
     assert http.get(api, auth=("ana", STAFF_PASSWORD)).status_code == 200
 

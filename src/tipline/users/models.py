@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # RFC 6238 TOTP secret (base32) of a staff user who enrolled a second factor; None: off.
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last time step whose code was accepted: a code is good once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class StaffSession(Base):

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from tipline.audit.service import Actor, record
@@ -115,9 +115,23 @@ def authenticate(session: Session, username: str, password: str,
         return None
     found = staff_user(user)
     if user.totp_secret:
-        return found if otp and totp.verify(user.totp_secret, otp) else None
+        return found if otp and _fresh_code(session, user, otp) else None
     cache.put(username, password, found)
     return found
+
+
+def _fresh_code(session: Session, user: User, otp: str) -> bool:
+    """The code is right and its time step is later than the last one used: claimed with one
+    conditional UPDATE, so two logins racing with one code cannot both pass."""
+    assert user.totp_secret is not None
+    step = totp.matching_step(user.totp_secret, otp)
+    if step is None:
+        return False
+    claimed = session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
+                                                   User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    return bool(getattr(claimed, "rowcount", 0))
 
 
 # --- server-side page sessions -----------------------------------------------------------
@@ -163,7 +177,7 @@ def end_sessions_of(session: Session, user_id: int, reason: str) -> int:
 
 def enrol_totp(session: Session, user: User, actor: Actor) -> str:
     """Give the user a new second-factor secret (replacing any); their other sessions end."""
-    user.totp_secret = totp.new_secret()
+    user.totp_secret, user.totp_last_step = totp.new_secret(), None
     end_sessions_of(session, user.id, "second factor changed")
     record(session, actor, "user.totp_enrol", "user", user.id)
     return user.totp_secret

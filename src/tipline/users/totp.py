@@ -40,15 +40,21 @@ def totp(secret: str, at: float | None = None) -> str:
     return hotp(secret, int((time.time() if at is None else at) // STEP_SECONDS))
 
 
-def verify(secret: str, code: str, at: float | None = None) -> bool:
+def matching_step(secret: str, code: str, at: float | None = None) -> int | None:
+    """The time step whose code this is (within the drift window), else None. The caller
+    refuses a step already used, so a code seen over a shoulder cannot be replayed."""
     code = code.strip().replace(" ", "")
     if len(code) != DIGITS or not code.isdigit():
-        return False
+        return None
     step = int((time.time() if at is None else at) // STEP_SECONDS)
     # Compare against every step in the window (no early exit: the time does not tell which).
-    matches = [hmac.compare_digest(hotp(secret, step + d), code)
-               for d in range(-DRIFT_STEPS, DRIFT_STEPS + 1)]
-    return any(matches)
+    matches = [step + d for d in range(-DRIFT_STEPS, DRIFT_STEPS + 1)
+               if hmac.compare_digest(hotp(secret, step + d), code)]
+    return matches[-1] if matches else None
+
+
+def verify(secret: str, code: str, at: float | None = None) -> bool:
+    return matching_step(secret, code, at) is not None
 
 
 def provisioning_uri(secret: str, username: str, issuer: str = "tipline") -> str:

@@ -21,6 +21,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
     op.create_table(
         'staff_sessions',
         sa.Column('id', sa.String(length=64), primary_key=True),
@@ -61,4 +62,5 @@ def downgrade() -> None:
     op.drop_index('ix_staff_sessions_user_id', table_name='staff_sessions')
     op.drop_table('staff_sessions')
     with op.batch_alter_table('users') as batch:
+        batch.drop_column('totp_last_step')
         batch.drop_column('totp_secret')
