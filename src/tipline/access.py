@@ -384,3 +384,20 @@ def check_takedown_registry(viewer: Viewer) -> None:
     _needs(viewer, SUPERVISOR_ROLES, "manage the provider and hotline registries or "
            "release a police hold")
 # === end of notice and takedown ===============================================================
+
+
+# === Accounts and access (issue 15, security programme) ======================================
+# Rules added with the authorisation matrix (tests/access/authz_matrix.py); keep them here.
+
+def check_classification(viewer: Viewer) -> None:
+    """A file's classification and its legal gate (with any warrant's reference) are the
+    centre's assessment, shared with the agencies a case is routed to; a reporter (its portal
+    user) learns its reports' status, never the centre's legal reading of them."""
+    if not (viewer.is_centre or viewer.is_agency):
+        raise Forbidden(f"role {viewer.role or viewer.kind!r} may not read classifications")
+
+
+def check_jurisdiction_rules(viewer: Viewer) -> None:
+    """Recording whether a jurisdiction requires legal authority (with its source) opens or
+    closes the legal gate for everyone acting there: an administrator's decision."""
+    _needs(viewer, ADMIN_ROLES, "record a jurisdiction's rule")

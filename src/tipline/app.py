@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from tipline import __version__
 from tipline.agencies import api as agencies_api
@@ -17,7 +18,7 @@ from tipline.clusters import api as clusters_api
 from tipline.deconfliction import api as deconfliction_api
 from tipline.delivery import api as delivery_api
 from tipline.feedback import api as feedback_api
-from tipline.http import BodyLimitMiddleware
+from tipline.http import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
 from tipline.outcomes import api as outcomes_api
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
                               "imagery reports.")
     app.state.tipline = state
     app.add_middleware(BodyLimitMiddleware, state=state)
+    _headers_on_every_response(app, production=state.settings.environment == "production")
     install_error_handlers(app)
     app.include_router(ncmec_api.router)
     app.include_router(reports_api.router)
@@ -74,3 +76,14 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _headers_on_every_response(app: FastAPI, production: bool) -> None:
+    """Wrap the whole middleware stack, outside Starlette's server-error middleware too, so
+    even a 500 carries the security headers (`add_middleware` would sit inside it)."""
+    build = app.build_middleware_stack
+
+    def build_with_headers() -> ASGIApp:
+        return SecurityHeadersMiddleware(build(), production)
+
+    app.build_middleware_stack = build_with_headers  # type: ignore[method-assign]

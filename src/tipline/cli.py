@@ -22,6 +22,7 @@ from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
 from tipline.feedback import cli as feedback_cli
+from tipline.reporters import cli as reporters_cli
 from tipline.takedown import cli as takedown_cli
 from tipline.transparency import cli as transparency_cli
 from tipline.triage import cli as triage_cli
@@ -37,6 +38,9 @@ reporters_app = typer.Typer(help="Reporter organisations and their credentials."
 app.add_typer(db_app, name="db")
 app.add_typer(banks_cli.app, name="banks")
 app.add_typer(reporters_app, name="reporters")
+reporters_app.command("key-add")(reporters_cli.key_add)
+reporters_app.command("key-list")(reporters_cli.key_list)
+reporters_app.command("key-revoke")(reporters_cli.key_revoke)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(cases_cli.app, name="cases")
@@ -115,8 +119,14 @@ def serve(host: str | None = typer.Option(None, help="Listen address."),
     import uvicorn
 
     from tipline.app import create_app
+    from tipline.settings import check_serving_address
 
     settings = _settings()
+    try:
+        check_serving_address(settings, host or settings.host)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     logging.basicConfig(level=logging.INFO)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
                 log_level="warning")

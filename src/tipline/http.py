@@ -1,4 +1,5 @@
-"""HTTP plumbing shared by the APIs: body limits, basic authentication, the caller's actor."""
+"""HTTP plumbing shared by the APIs: body limits, security headers, basic authentication, the
+caller's actor."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tipline.audit.service import Actor
-from tipline.reporters.service import AuthenticatedReporter, authenticate
+from tipline.db import utcnow
+from tipline.errors import Forbidden
+from tipline.reporters.apikeys import holder_of
+from tipline.reporters.service import AuthenticatedReporter, authenticate, authenticated
 from tipline.state import AppState
 
 
@@ -70,6 +74,58 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
+# One policy for every response, API and page alike: nothing inline, nothing from another
+# origin, never framed. Pages may set the same headers themselves; these win.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+SECURITY_HEADERS = {
+    b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
+    b"x-frame-options": b"DENY",
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",
+    b"cross-origin-opener-policy": b"same-origin",
+    b"cross-origin-resource-policy": b"same-origin",
+}
+HSTS = b"max-age=31536000; includeSubDomains"
+NO_STORE = b"no-store"
+# Static files (CSS, scripts, icons) hold nothing personal and may be cached; every other
+# response may carry a report, a case or a name, so none is stored by browser or proxy.
+CACHEABLE_PREFIXES = ("/static/",)
+
+
+def security_headers(path: str, production: bool) -> dict[bytes, bytes]:
+    headers = dict(SECURITY_HEADERS)
+    if production:  # production is served over TLS (a proxy in front); never plain http again
+        headers[b"strict-transport-security"] = HSTS
+    if not path.startswith(CACHEABLE_PREFIXES):
+        headers[b"cache-control"] = NO_STORE
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Sets the security headers on every response (errors and redirects included)."""
+
+    def __init__(self, app: ASGIApp, production: bool) -> None:
+        self.app = app
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = security_headers(scope["path"], self.production)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", [])
+                        if k.lower() not in wanted]
+                message = {**message, "headers": [*kept, *wanted.items()]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def check_declared_size(request: Request) -> None:
     limit = request.scope.get("state", {}).get("body_too_large")
     if limit:
@@ -94,15 +150,37 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def api_key_scope(path: str) -> str:
+    """The scope a reporter's API key needs for a path (see `reporters.apikeys.SCOPES`)."""
+    return "match" if path.startswith("/api/v1/match") else "report"
+
+
 async def current_reporter(request: Request) -> AuthenticatedReporter:
-    """The reporter behind the request's HTTP basic credentials, or AuthenticationRequired."""
+    """The reporter behind the request's API key (`Authorization: Bearer tl_...`) or HTTP
+    basic credentials, or AuthenticationRequired. Failed basic logins are throttled per
+    account and address (`users.throttle`): a locked attempt is refused before any hash."""
     state: AppState = request.app.state.tipline
+    key = bearer_token(request)
+    if key is not None:
+        return await _key_reporter(state, key, api_key_scope(request.url.path))
     credentials = basic_credentials(request)
     if credentials is None:
-        raise AuthenticationRequired("send HTTP basic credentials of a reporter account")
+        raise AuthenticationRequired("send an API key (Authorization: Bearer) or HTTP basic "
+                                     "credentials of a reporter account")
     cached = state.credentials.get(*credentials)
     if cached:
         return cached
+    account, address = f"reporter:{credentials[0]}", client_address(request)
+    state.logins.check(account, address)
 
     def check() -> AuthenticatedReporter | None:
         with state.db.sessions() as session:
@@ -110,7 +188,25 @@ async def current_reporter(request: Request) -> AuthenticatedReporter:
 
     reporter = await in_thread(check)
     if reporter is None:
+        state.logins.failed(account, address)
         raise AuthenticationRequired("the username or password is wrong")
+    state.logins.succeeded(account)
+    return reporter
+
+
+async def _key_reporter(state: AppState, key: str, scope: str) -> AuthenticatedReporter:
+    def check() -> tuple[AuthenticatedReporter, tuple[str, ...]] | None:
+        with state.db.sessions() as session:
+            holder = holder_of(session, key, utcnow())
+            return (authenticated(holder.reporter), holder.scopes) if holder else None
+
+    found = await in_thread(check)
+    if found is None:
+        raise AuthenticationRequired("the API key is unknown, expired or revoked")
+    reporter, scopes = found
+    if scope not in scopes:
+        raise Forbidden(f"this API key may not be used here: it needs scope {scope!r} "
+                        f"(it has {', '.join(scopes)})")
     return reporter
 
 

@@ -19,7 +19,7 @@ from tipline.cases.models import (
     CasePriority,
     CaseReport,
 )
-from tipline.classification.models import LegalAuthority, MediaFact
+from tipline.classification.models import JurisdictionRule, LegalAuthority, MediaFact
 from tipline.clusters.models import ClusterEvent, ClusterMember, MediaCluster
 from tipline.db import Base
 from tipline.deconfliction.models import Watch, WatchHit
@@ -27,7 +27,7 @@ from tipline.delivery.models import Delivery
 from tipline.matching.models import FileMatch
 from tipline.outcomes.models import Outcome, ReporterWebhook
 from tipline.pipeline.models import PipelineJob, StageRun
-from tipline.reporters.models import Reporter
+from tipline.reporters.models import ApiKey, Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route, RouteCountry
@@ -40,12 +40,13 @@ from tipline.takedown.models import (
     UrlEvent,
     UrlSighting,
 )
-from tipline.users.models import User
+from tipline.users.models import StaffSession, User
 from tipline.workqueue.models import WorkItem
 
 __all__ = [
     "Agency",
     "Alert",
+    "ApiKey",
     "AuditEvent",
     "Bank",
     "BankEntry",
@@ -67,6 +68,7 @@ __all__ = [
     "Identifier",
     "IndexChange",
     "IpEvent",
+    "JurisdictionRule",
     "LegalAuthority",
     "MediaCluster",
     "MediaFact",
@@ -87,6 +89,7 @@ __all__ = [
     "Route",
     "RouteCountry",
     "SignalVariant",
+    "StaffSession",
     "StageRun",
     "TakedownUrl",
     "UrlEvent",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # whenever `environment` is not "development".
 DEV_EVIDENCE_KEY = base64.b64encode(b"tipline-development-evidence-key").decode()
 DEV_SECRET_KEY = "tipline-development-secret-key-change-me"
+# Secrets that appear in examples and tutorials: refused outside development like ours.
+KNOWN_WEAK_SECRETS = frozenset({DEV_SECRET_KEY, "change-me", "changeme", "secret", "password"})
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 12  # "aaaa..." or "abab..." is long but guessable
 
 
 class Settings(BaseSettings):
@@ -150,6 +155,24 @@ class Settings(BaseSettings):
         30.0, gt=0, description="A page session (web UI login) ends after this many minutes "
         "without a page request.",
     )
+    login_free_failures_account: int = Field(
+        5, ge=1, description="Failed logins an account may have before each further one "
+        "locks it for a growing time (pages and HTTP basic alike).",
+    )
+    login_free_failures_address: int = Field(
+        20, ge=1, description="Failed logins one client address may have (over any accounts) "
+        "before each further one locks the address for a growing time.",
+    )
+    login_lockout_base_seconds: float = Field(
+        30.0, gt=0, description="The first lockout after the free failures; doubles with each "
+        "further failure.",
+    )
+    login_lockout_max_seconds: float = Field(
+        900.0, gt=0, description="The longest lockout of an account or address.",
+    )
+    api_key_max_days: int = Field(
+        365, ge=1, description="Longest validity of a reporter organisation's API key (days).",
+    )
 
     review_blur_level: int = Field(
         4, ge=1, le=6, description="Organisation default blur of media in review (1 light to "
@@ -244,10 +267,20 @@ class Settings(BaseSettings):
             raise ValueError("TIPLINE_EVIDENCE_KEY must decode to exactly 32 bytes (AES-256)")
         return value
 
+    @field_validator("evidence_key")
+    @classmethod
+    def _key_is_not_degenerate(cls, value: str) -> str:
+        # Any environment: a key of one repeated byte (all zero) is a placeholder, not a key.
+        if len(set(base64.b64decode(value))) < 2:
+            raise ValueError("TIPLINE_EVIDENCE_KEY is one repeated byte (e.g. all zero): "
+                             "use 32 random bytes")
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production" and self.outbound_allow_loopback:
             raise ValueError("TIPLINE_OUTBOUND_ALLOW_LOOPBACK is refused in production")
+        check_serving_address(self, self.host)
         if self.environment == "development":
             return self
         if self.evidence_key == DEV_EVIDENCE_KEY:
@@ -255,10 +288,11 @@ class Settings(BaseSettings):
                 "the development evidence key is refused outside development: "
                 "set TIPLINE_EVIDENCE_KEY to base64 of 32 random bytes"
             )
-        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+        if weak_secret(self.secret_key):
             raise ValueError(
-                "set TIPLINE_SECRET_KEY to a random value of at least 32 characters "
-                "(the development secret is refused outside development)"
+                f"set TIPLINE_SECRET_KEY to a random value of at least {MIN_SECRET_CHARS} "
+                f"characters with at least {MIN_SECRET_DISTINCT} different ones (the "
+                "development secret and well-known examples are refused outside development)"
             )
         return self
 
@@ -285,6 +319,30 @@ class Settings(BaseSettings):
         if self.run_pipeline_in_server is not None:
             return self.run_pipeline_in_server
         return self.is_sqlite
+
+
+def weak_secret(secret: str) -> bool:
+    return (secret.strip().lower() in KNOWN_WEAK_SECRETS or len(secret) < MIN_SECRET_CHARS
+            or len(set(secret)) < MIN_SECRET_DISTINCT)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name, or 0.0.0.0 (every interface), may reach the network
+
+
+def check_serving_address(settings: Settings, host: str) -> None:
+    """Serving beyond this machine is production: development and test run with public or
+    throwaway secrets, so they may only listen on loopback."""
+    if settings.environment != "production" and not is_loopback_host(host):
+        raise ValueError(
+            f"serving on {host} (not a loopback address) needs TIPLINE_ENVIRONMENT=production "
+            f"(now {settings.environment!r}, whose keys are not secret); listen on 127.0.0.1, "
+            "or configure production secrets")
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ from tipline.settings import Settings
 from tipline.takedown.worker import TakedownWorker
 from tipline.takedown.worker import build_worker as build_takedown
 from tipline.triage import service as triage
+from tipline.users.throttle import LoginThrottle, ThrottlePolicy
 from tipline.workqueue.items import Handler, ItemWorker
 from tipline.workqueue.queue import Retry
 from tipline.workqueue.serve import Background
@@ -52,6 +53,7 @@ class AppState:
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
     takedown: TakedownWorker
+    logins: LoginThrottle = field(default_factory=lambda: LoginThrottle(ThrottlePolicy()))
     new_file_id: Callable[[], str] = new_file_id
     background: list[Background] = field(default_factory=list)
 
@@ -84,7 +86,14 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
         delivery=build_worker(db, settings), items=items, index=index,
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
         takedown=build_takedown(db, settings),
+        logins=LoginThrottle(throttle_policy(settings)),
     )
+
+
+def throttle_policy(settings: Settings) -> ThrottlePolicy:
+    return ThrottlePolicy(settings.login_free_failures_account,
+                          settings.login_free_failures_address,
+                          settings.login_lockout_base_seconds, settings.login_lockout_max_seconds)
 
 
 def start(state: AppState) -> None:

@@ -37,6 +37,7 @@ class Failure:
     kind: str  # a short machine-readable type
     message: str
     status: int  # HTTP status
+    retry_after: int | None = None  # seconds, for a 429
 
 
 Dialect = Callable[[Request, Failure, dict[str, str]], Response]
@@ -65,7 +66,7 @@ def _json_dialect(_request: Request, failure: Failure, headers: dict[str, str]) 
 
 PAGE_TITLES = {400: "This request cannot be done", 401: "Please log in",
                403: "You may not do this", 404: "Not found", 405: "Not allowed here",
-               409: "This cannot be done now", 413: "Too large"}
+               409: "This cannot be done now", 413: "Too large", 429: "Too many attempts"}
 # A page never says whether a thing it will not show exists.
 NOT_FOUND_TEXT = "There is nothing here, or you may not see it."
 SERVER_ERROR_TEXT = "Something went wrong on our side; nothing was changed by this request."
@@ -81,8 +82,10 @@ def _html_dialect(request: Request, failure: Failure, headers: dict[str, str]) -
     message = {404: NOT_FOUND_TEXT, 500: SERVER_ERROR_TEXT}.get(failure.status,
                                                                  failure.message)
     title = PAGE_TITLES.get(failure.status, "Error")
-    return render(request, "error.html", {"title": title, "message": message,
-                                          "status": failure.status}, status=failure.status)
+    response = render(request, "error.html", {"title": title, "message": message,
+                                              "status": failure.status}, status=failure.status)
+    response.headers.update(headers)  # e.g. Retry-After of a throttled login
+    return response
 
 
 API_PREFIXES = ("/api", "/ispws", "/healthz", "/openapi.json")
@@ -103,6 +106,8 @@ DIALECTS: list[tuple[Callable[[str], bool], Dialect]] = [
 def answer(request: Request, failure: Failure) -> Response:
     """One error, in the dialect of the API that was called."""
     headers = {"WWW-Authenticate": 'Basic realm="tipline"'} if failure.status == 401 else {}
+    if failure.retry_after is not None:
+        headers["Retry-After"] = str(failure.retry_after)
     path = request.url.path
     dialect = next((d for matches, d in DIALECTS if matches(path)), _html_dialect)
     return dialect(request, failure, headers)
@@ -111,7 +116,9 @@ def answer(request: Request, failure: Failure) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return answer(request, Failure(exc.code, exc.kind, exc.message, exc.http_status))
+        retry_after = getattr(exc, "retry_after", None)  # a throttled login says when
+        return answer(request, Failure(exc.code, exc.kind, exc.message, exc.http_status,
+                                       retry_after))
 
     @app.exception_handler(SchemaError)
     async def _schema_error(request: Request, exc: SchemaError) -> Response:

@@ -38,9 +38,21 @@ def test_unviewed_file_is_locked_for_us_staff_until_authority_is_recorded(
     assert http.get(f"{url}/access", auth=analyst).json()["allowed"] is False
     # Hash-based facts stay usable while the content is locked.
     assert http.get(f"{url}/classification", auth=analyst).status_code == 200
-    # Sweden's row does not say authority is required: not locked, and the reason says why.
+    # Sweden's row does not say whether authority is required: the gate fails closed...
     access = http.get(f"{url}/access", auth=swede).json()
-    assert access["allowed"] is True and "unknown" in access["reason"]
+    assert access["allowed"] is False and "no recorded rule" in access["reason"]
+    # ... until an administrator records Sweden's rule, with its source.
+    admin = add_user(state, "ada", role="admin", jurisdiction="SE")
+    rule = {"unviewed_requires_authority": "no", "source": "Brottsbalken 16 kap. 10 a §"}
+    assert http.post(f"{server.url}/api/v1/admin/jurisdictions/SE", json=rule,
+                     auth=boss).status_code == 403
+    assert http.post(f"{server.url}/api/v1/admin/jurisdictions/SE", json={**rule, "source": ""},
+                     auth=admin).status_code == 400
+    recorded_rule = http.post(f"{server.url}/api/v1/admin/jurisdictions/se", json=rule,
+                              auth=admin)
+    assert recorded_rule.status_code == 200 and recorded_rule.json()["recorded"] is True
+    access = http.get(f"{url}/access", auth=swede).json()
+    assert access["allowed"] is True and "Brottsbalken" in access["reason"]
 
     assert http.post(f"{url}/authority", json={"reference": "W-2026-0042"},
                      auth=analyst).status_code == 403  # analysts may not authorise
@@ -58,6 +70,7 @@ def test_unviewed_file_is_locked_for_us_staff_until_authority_is_recorded(
 
     actions = audit_actions(state)
     assert actions.count("file.open_denied") == 1
+    assert actions.count("jurisdiction.rule") == 1
     assert actions.count("legal_authority.record") == 1
     assert actions.count("evidence.read") == 2
 

@@ -12,7 +12,7 @@ from tipline.errors import Forbidden, NotFound
 from tipline.state import AppState
 from tipline.users import usecases
 from tipline.users.schemas import UserCreate
-from tipline.users.service import StaffUser, create_user, staff_user
+from tipline.users.service import StaffCredentialCache, StaffUser, create_user, staff_user
 
 from support import add_reporter
 
@@ -38,8 +38,11 @@ def test_an_admin_creates_lists_and_deactivates_users(state: AppState) -> None:
     assert (made.role, made.jurisdiction, made.active) == ("analyst", "DE", True)
     assert [u.username for u in usecases.list_users(state.db, admin)] == [
         "boss-admin", "new-person"]
+    found = usecases.page_login(state.db, "new-person", STAFF_PASSWORD, StaffCredentialCache(0),
+                                None, state.logins)
+    assert found is not None and usecases.session_user(state.db, found[1]) == found[0]
     assert not usecases.set_user_active(state.db, admin, ACTOR, made.id, False).active
-    assert usecases.session_user(state.db, made.id) is None
+    assert usecases.session_user(state.db, found[1]) is None
     assert usecases.set_user_active(state.db, admin, ACTOR, made.id, True).active
     with pytest.raises(usecases.UserRefused, match="your own account"):
         usecases.set_user_active(state.db, admin, ACTOR, admin.id, False)

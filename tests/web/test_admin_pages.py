@@ -51,7 +51,8 @@ def test_an_admin_creates_a_user_who_then_logs_in(page: Page, server: LiveServer
     page.get_by_label("Username").fill("portal-person")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_have_text("The username or password is wrong.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "The username, password or one-time code is wrong.")
 
 
 def test_an_admin_adds_an_agency_and_sets_a_retention_window(page: Page,

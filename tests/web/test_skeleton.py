@@ -47,7 +47,8 @@ def test_a_wrong_password_stays_on_the_login_page(page: Page, server: LiveServer
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("not-the-password-at-all")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_have_text("The username or password is wrong.")
+    expect(page.get_by_role("alert")).to_have_text(
+        "The username, password or one-time code is wrong.")
     screenshot(page, "login-wrong-password")
     axe_check(page)
 

@@ -17,6 +17,7 @@ from tipline.agencies.schemas import (
     RetentionOut,
 )
 from tipline.http import in_thread
+from tipline.outbound import Destinations
 from tipline.state import AppState
 from tipline.users.auth import StaffUser, require_role, staff_actor
 
@@ -43,8 +44,10 @@ async def list_agencies(request: Request, user: StaffUser = Depends(admin)
 
 async def _save(request: Request, user: StaffUser, data: dict[str, Any],
                 create: bool) -> dict[str, Any]:
-    saved: dict[str, Any] = await in_thread(usecases.save_agency, _state(request).db, user,
-                                            staff_actor(user, request), data, create)
+    state = _state(request)
+    saved: dict[str, Any] = await in_thread(usecases.save_agency, state.db, user,
+                                            staff_actor(user, request), data, create,
+                                            Destinations.from_settings(state.settings))
     return saved
 
 

@@ -18,6 +18,7 @@ from tipline.agencies import service
 from tipline.audit.service import Actor
 from tipline.db import Database
 from tipline.errors import DomainError
+from tipline.outbound import Destinations
 from tipline.settings import Settings
 
 app = typer.Typer(help="Receiving agencies: registry, retention windows, forecasts.",
@@ -34,6 +35,11 @@ def _database() -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+def _destinations() -> Destinations:
+    """The endpoint policy of this deployment (loopback only where settings allow it)."""
+    return Destinations.from_settings(Settings())
 
 
 def _write(fn: Callable[[Session], T]) -> T:
@@ -57,7 +63,8 @@ def import_(path: Path | None = typer.Argument(
         None, help="Registry JSON file; default: the shipped sample registry.")) -> None:
     """Create or update every agency of a registry file (by code)."""
     text = service.read_file(path) if path else service.sample_registry_text()
-    saved = _write(lambda s: [a.code for a in service.import_registry(s, text, CLI)])
+    saved = _write(lambda s: [a.code for a in service.import_registry(s, text, CLI,
+                                                                       _destinations())])
     console.print(f"{len(saved)} agencies imported: {', '.join(saved)}")
 
 
@@ -91,7 +98,7 @@ def add(code: str = typer.Argument(..., help="Registry code, e.g. DE-BKA."),
     data = _options(code=code, name=name, countries=_countries(countries), channel=channel,
                     via_code=via, delivery_method=delivery, endpoint_url=endpoint,
                     contact=contact)
-    row = _write(lambda s: service.save_agency(s, data, CLI, create=True).code)
+    row = _write(lambda s: service.save_agency(s, data, CLI, True, _destinations()).code)
     console.print(f"agency {row} added")
 
 
@@ -107,7 +114,7 @@ def update(code: str = typer.Argument(..., help="Agency code."),
     data = _options(code=code, name=name, countries=_countries(countries), channel=channel,
                     via_code=via, delivery_method=delivery, endpoint_url=endpoint,
                     contact=contact, active=True if enable else None)
-    row = _write(lambda s: service.save_agency(s, data, CLI, create=False).code)
+    row = _write(lambda s: service.save_agency(s, data, CLI, False, _destinations()).code)
     console.print(f"agency {row} updated")
 
 

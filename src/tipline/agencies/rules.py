@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from tipline.banks.formats.countries import ALPHA2
 from tipline.errors import Invalid
+from tipline.outbound import DestinationRefused, Destinations, check_url
 
 CHANNELS = ("direct", "europol", "interpol", "hotline")
 DELIVERY_METHODS = ("webhook", "pull")
@@ -39,9 +40,11 @@ class AgencyEntry:
     active: bool = True
 
 
-def check_agency(entry: AgencyEntry, known: Mapping[str, AgencyEntry]) -> AgencyEntry:
+def check_agency(entry: AgencyEntry, known: Mapping[str, AgencyEntry],
+                 destinations: Destinations = Destinations()) -> AgencyEntry:
     """The entry, normalised, or RegistryError. `known` is the registry it joins (entries by
-    code, possibly including an older version of this one)."""
+    code, possibly including an older version of this one). A webhook endpoint must pass the
+    outbound address policy (`destinations`), as every delivery to it will."""
     code = entry.code.strip().upper()
     if not CODE.match(code):
         raise RegistryError(f"agency code {entry.code!r} must be 2-50 capitals, digits, - or _")
@@ -63,6 +66,11 @@ def check_agency(entry: AgencyEntry, known: Mapping[str, AgencyEntry]) -> Agency
         url = entry.endpoint_url or ""
         if urlsplit(url).scheme not in ("https", "http") or not urlsplit(url).hostname:
             raise RegistryError(f"agency {code}: a webhook needs an endpoint URL")
+    if entry.delivery_method == "webhook" and entry.endpoint_url:
+        try:
+            check_url(entry.endpoint_url, destinations)
+        except DestinationRefused as exc:
+            raise RegistryError(f"agency {code}: the endpoint URL is refused: {exc}") from exc
     checked = AgencyEntry(code, entry.name.strip(), countries, entry.channel, via,
                           entry.delivery_method, entry.endpoint_url, entry.contact.strip(),
                           entry.active)

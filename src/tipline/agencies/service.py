@@ -20,6 +20,7 @@ from tipline.classification.jurisdictions import load_table
 from tipline.classification.jurisdictions import lookup as jurisdiction
 from tipline.db import utcnow
 from tipline.errors import NotFound
+from tipline.outbound import Destinations
 
 FIELDS = ("name", "countries", "channel", "via_code", "delivery_method", "endpoint_url",
           "contact", "active")
@@ -44,8 +45,10 @@ def _entry_from(data: Mapping[str, Any], base: AgencyEntry | None = None) -> Age
 
 
 def save_agency(session: Session, data: Mapping[str, Any], actor: Actor,
-                create: bool | None = None) -> Agency:
-    """Create or update an agency (by code) after validating it against the registry."""
+                create: bool | None = None,
+                destinations: Destinations = Destinations()) -> Agency:
+    """Create or update an agency (by code) after validating it against the registry and
+    its endpoint against the outbound address policy."""
     code = str(data.get("code", "")).strip().upper()
     row = store.agency(session, code)
     if create is True and row is not None:
@@ -54,7 +57,8 @@ def save_agency(session: Session, data: Mapping[str, Any], actor: Actor,
         raise NotFound(f"agency {code} does not exist")
     known = store.registry(session)
     checked = rules.check_agency(_entry_from({**data, "code": code},
-                                             store.entry(row) if row else None), known)
+                                             store.entry(row) if row else None), known,
+                                 destinations)
     if row is not None and row.active and not checked.active and (
             users := rules.dependants(known, code)):
         raise RegistryError(f"agency {code} is the intermediary of {', '.join(users)}: "
@@ -87,7 +91,8 @@ def read_file(path: Path) -> str:
         raise RegistryError(f"{path}: cannot be read: {exc}") from exc
 
 
-def import_registry(session: Session, text: str, actor: Actor) -> list[Agency]:
+def import_registry(session: Session, text: str, actor: Actor,
+                    destinations: Destinations = Destinations()) -> list[Agency]:
     """Create or update every agency of a registry file (JSON: {"agencies": [...]}); the
     order in the file does not matter (intermediaries are saved first)."""
     try:
@@ -106,7 +111,8 @@ def import_registry(session: Session, text: str, actor: Actor) -> list[Agency]:
         if not ready:
             raise RegistryError(f"intermediaries form a cycle among {', '.join(sorted(pending))}")
         for code in sorted(ready):
-            saved.append(save_agency(session, pending.pop(code), actor))
+            saved.append(save_agency(session, pending.pop(code), actor,
+                                     destinations=destinations))
     return saved
 
 

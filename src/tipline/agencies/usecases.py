@@ -13,6 +13,7 @@ from tipline.audit.service import Actor
 from tipline.db import Database
 from tipline.delivery.service import forecast
 from tipline.errors import NotFound
+from tipline.outbound import Destinations
 from tipline.users.service import StaffUser
 
 
@@ -28,11 +29,12 @@ def list_agencies(db: Database, user: StaffUser) -> list[dict[str, Any]]:
 
 
 def save_agency(db: Database, user: StaffUser, actor: Actor, data: dict[str, Any],
-                create: bool) -> dict[str, Any]:
-    """Add (`create`) or change an agency, validated against the registry."""
+                create: bool, destinations: Destinations = Destinations()) -> dict[str, Any]:
+    """Add (`create`) or change an agency, validated against the registry and its endpoint
+    against the outbound address policy (`destinations`, from settings)."""
     with db.transaction() as session:
         _admin(session, user)
-        row = registry.save_agency(session, data, actor, create)
+        row = registry.save_agency(session, data, actor, create, destinations)
         return registry.agency_views(session, row.code)[0]
 
 

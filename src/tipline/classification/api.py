@@ -20,6 +20,8 @@ from tipline.classification.schemas import (
     FactIn,
     FactOut,
     GateOut,
+    JurisdictionRuleIn,
+    JurisdictionRuleOut,
 )
 from tipline.http import in_thread
 from tipline.state import AppState
@@ -107,6 +109,19 @@ async def record_authority(request: Request, file_id: str, body: AuthorityIn,
     return AuthorityOut(id=row.id, file_id=row.file_id, jurisdiction=row.jurisdiction,
                         reference=row.reference, recorded_by=row.recorded_by,
                         recorded_at=row.recorded_at)
+
+
+@router.post("/admin/jurisdictions/{code}", response_model=JurisdictionRuleOut)
+async def record_jurisdiction_rule(request: Request, code: str, body: JurisdictionRuleIn,
+                                   user: StaffUser = Depends(require_role("admin"))
+                                   ) -> JurisdictionRuleOut:
+    """Record whether a jurisdiction requires legal authority before a file its reporter did
+    not view is opened, with the source. Until then an unknown jurisdiction's gate is closed."""
+    rule: Any = await in_thread(usecases.record_jurisdiction_rule, _state(request).db, user,
+                                staff_actor(user, request), code,
+                                body.unviewed_requires_authority, body.source)
+    return JurisdictionRuleOut(code=rule.code, unviewed_requires_authority=rule.requires,
+                               source=rule.source, recorded=rule.recorded)
 
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

@@ -37,3 +37,17 @@ class LegalAuthority(Base):
     reference: Mapped[str] = mapped_column(String(200))  # e.g. the warrant number
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class JurisdictionRule(Base):
+    """An administrator's record of whether a jurisdiction requires legal authority before an
+    unviewed file is opened, with its source. It overrides the shipped table; without it (and
+    without a yes/no in the table) the gate stays closed."""
+
+    __tablename__ = "jurisdiction_rules"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    unviewed_requires_authority: Mapped[str] = mapped_column(String(12))  # yes | no
+    source: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

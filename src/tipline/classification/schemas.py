@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -75,3 +76,17 @@ class AuthorityOut(BaseModel):
     reference: str
     recorded_by: str
     recorded_at: dt.datetime
+
+
+class JurisdictionRuleIn(BaseModel):
+    unviewed_requires_authority: Literal["yes", "no"] = Field(
+        description="Whether opening a file its reporter did not view needs legal authority.")
+    source: str = Field(min_length=5, max_length=2000,
+                        description="The statute, section or case the rule is read from.")
+
+
+class JurisdictionRuleOut(BaseModel):
+    code: str
+    unviewed_requires_authority: str
+    source: str
+    recorded: bool

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from tipline.audit.service import Actor, record
 from tipline.classification import rules, store
 from tipline.classification.jurisdictions import load_table, lookup
-from tipline.classification.models import LegalAuthority, MediaFact
+from tipline.classification.models import JurisdictionRule, LegalAuthority, MediaFact
 from tipline.clusters.models import ClusterMember, MediaCluster
-from tipline.errors import Forbidden, NotFound
+from tipline.db import utcnow
+from tipline.errors import Forbidden, Invalid, NotFound
 from tipline.reports.models import ReportFile
 from tipline.users.rules import AUTHORITY_ROLES
 from tipline.users.service import StaffUser
@@ -117,25 +118,69 @@ class GateDecision:
     reason: str
 
 
+@dataclass(frozen=True)
+class AuthorityRule:
+    """Whether a jurisdiction requires legal authority before an unviewed file is opened:
+    `yes`, `no`, or `unknown` (then the gate stays closed), and where that comes from."""
+
+    code: str
+    requires: str
+    source: str
+    recorded: bool  # an administrator's record, not the shipped table
+
+
+def authority_rule(session: Session, code: str) -> AuthorityRule:
+    """An administrator's record first, then the shipped table; anything else is unknown."""
+    code = code.upper()
+    recorded = session.get(JurisdictionRule, code)
+    if recorded is not None:
+        return AuthorityRule(code, recorded.unviewed_requires_authority, recorded.source, True)
+    row = lookup(code)
+    if row is not None and row.unviewed_requires_authority in ("yes", "no"):
+        return AuthorityRule(code, row.unviewed_requires_authority, row.source, False)
+    return AuthorityRule(code, "unknown", "", False)
+
+
 def can_open(session: Session, user: StaffUser, file: ReportFile) -> GateDecision:
-    """May this user open (view) this file's content? Hash-based facts never need this."""
+    """May this user open (view) this file's content? Hash-based facts never need this. The
+    gate fails closed: unless the user's jurisdiction is known not to require legal authority,
+    a file its reporter did not view stays locked until authority is recorded."""
     if file.viewed_by_reporter:
         return GateDecision(True, "the reporter viewed this file")
-    row = lookup(user.jurisdiction)
-    required = row.unviewed_requires_authority if row else "unknown"
+    rule = authority_rule(session, user.jurisdiction)
     viewed = "did not view" if file.viewed_by_reporter is False else "did not say it viewed"
-    if required != "yes":
-        return GateDecision(True, f"the reporter {viewed} this file; whether "
-                            f"{user.jurisdiction} requires legal authority first is "
-                            f"{'unknown' if required == 'unknown' else required} in the "
-                            "jurisdiction table, so it is not locked")
+    if rule.requires == "no":
+        return GateDecision(True, f"the reporter {viewed} this file; {rule.code} does not "
+                            f"require legal authority first ({rule.source})")
     authority = store.authority_for(session, file.id, user.jurisdiction)
     if authority is None:
-        return GateDecision(False, f"the reporter {viewed} this file and {user.jurisdiction} "
-                            "requires legal authority (e.g. a warrant) before it is opened; a "
-                            "supervisor or administrator must record it first")
+        why = ("requires legal authority (e.g. a warrant) before it is opened"
+               if rule.requires == "yes" else
+               "has no recorded rule on legal authority, so the file stays locked (an "
+               "administrator may record the jurisdiction's rule with its source)")
+        return GateDecision(False, f"the reporter {viewed} this file and {rule.code} {why}; "
+                            "a supervisor or administrator must record legal authority first")
     return GateDecision(True, f"legal authority {authority.reference!r} recorded by "
                         f"{authority.recorded_by} on {authority.recorded_at:%Y-%m-%d}")
+
+
+def record_jurisdiction_rule(session: Session, user: StaffUser, actor: Actor, code: str,
+                             requires: str, source: str) -> AuthorityRule:
+    code = code.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise Invalid(f"jurisdiction {code!r} must be an ISO 3166 alpha-2 code such as DE")
+    if requires not in ("yes", "no"):
+        raise Invalid("unviewed_requires_authority must be yes or no")
+    if len(source.strip()) < 5:
+        raise Invalid("cite the source of the rule (the statute, section or case)")
+    row = session.get(JurisdictionRule, code) or JurisdictionRule(code=code)
+    row.unviewed_requires_authority, row.source = requires, source.strip()
+    row.recorded_by, row.recorded_at = user.username, utcnow()
+    session.add(row)
+    session.flush()
+    record(session, actor, "jurisdiction.rule", "jurisdiction", code,
+           unviewed_requires_authority=requires, source=row.source)
+    return authority_rule(session, code)
 
 
 def record_authority(session: Session, user: StaffUser, actor: Actor, file_id: str,

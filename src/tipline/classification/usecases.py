@@ -30,7 +30,9 @@ def classification(db: Database, user: StaffUser, file_id: str,
                    jurisdictions: list[str] | None) -> service.Classification:
     """Facts, effective facts and verdicts of a file the user may see (404 otherwise)."""
     with db.sessions() as session:
-        access.file(session, access.staff_viewer(session, user), file_id)
+        viewer = access.staff_viewer(session, user)
+        access.file(session, viewer, file_id)
+        access.check_classification(viewer)
         return service.classify_file(session, file_id, jurisdictions)
 
 
@@ -54,8 +56,20 @@ def review(db: Database, user: StaffUser, actor: Actor, fields: dict[str, Any],
 def gate(db: Database, user: StaffUser, file_id: str) -> service.GateDecision:
     """Whether the user may open a file it may see (404 otherwise), and why."""
     with db.sessions() as session:
-        file = access.file(session, access.staff_viewer(session, user), file_id)
+        viewer = access.staff_viewer(session, user)
+        file = access.file(session, viewer, file_id)
+        access.check_classification(viewer)
         return service.can_open(session, user, file)
+
+
+def record_jurisdiction_rule(db: Database, user: StaffUser, actor: Actor, code: str,
+                             requires_authority: str, source: str) -> service.AuthorityRule:
+    """An administrator records whether a jurisdiction requires legal authority before an
+    unviewed file is opened, citing the source; it replaces the table's reading."""
+    with db.transaction() as session:
+        access.check_jurisdiction_rules(access.staff_viewer(session, user))
+        return service.record_jurisdiction_rule(session, user, actor, code, requires_authority,
+                                                source)
 
 
 def record_authority(db: Database, user: StaffUser, actor: Actor, file_id: str,

@@ -3,10 +3,11 @@
 Each request (and each redirect, followed by hand, at most `max_redirects`) goes through the
 same checks: the scheme (https; http only where loopback is allowed, i.e. in tests), then the
 host is resolved here and *every* address it resolves to is checked against the address policy
-before anything connects. The connection then goes to the checked address itself, with the
-original name in the Host header and in TLS SNI/certificate checking, so a DNS answer that
-changes between check and connect (rebinding) cannot lead into private space. Time is limited
-per phase (connect, read) and in total; the response body is limited in size.
+(`tipline.outbound`, which also judges endpoints when they are registered) before anything
+connects. The connection then goes to the checked address itself, with the original name in
+the Host header and in TLS SNI/certificate checking, so a DNS answer that changes between
+check and connect (rebinding) cannot lead into private space. Time is limited per phase
+(connect, read) and in total; the response body is limited in size.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
+
+from tipline.outbound import DestinationRefused, Destinations, address_allowed, check_scheme
+
+__all__ = ["OutboundClient", "OutboundError", "OutboundPolicy", "OutboundRefused",
+           "OutboundResponse", "address_allowed", "system_resolver"]
 
 Resolver = Callable[[str, int], list[str]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -57,17 +63,6 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def address_allowed(address: IPAddress, allow_loopback: bool) -> bool:
-    """Only globally routable unicast addresses; loopback too when explicitly allowed.
-    `is_global` already excludes private, link-local, CGNAT (100.64/10), reserved, unspecified
-    and documentation ranges; multicast is checked on its own because some of it is 'global'."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address_allowed(address.ipv4_mapped, allow_loopback)
-    if address.is_loopback:
-        return allow_loopback
-    return address.is_global and not address.is_multicast
-
-
 class OutboundClient:
     def __init__(self, policy: OutboundPolicy, resolver: Resolver = system_resolver) -> None:
         self.policy = policy
@@ -105,10 +100,11 @@ class OutboundClient:
         raise OutboundRefused(f"more than {self.policy.max_redirects} redirects")
 
     def _checked_target(self, url: httpx.URL, resolve: bool = True) -> list[IPAddress]:
-        if url.scheme not in ("https", "http"):
-            raise OutboundRefused(f"scheme {url.scheme!r} is not allowed")
-        if url.scheme == "http" and not self.policy.allow_http:
-            raise OutboundRefused("plain http is refused; use https")
+        try:
+            check_scheme(url.scheme, Destinations(self.policy.allow_loopback,
+                                                  self.policy.allow_http))
+        except DestinationRefused as exc:
+            raise OutboundRefused(str(exc)) from exc
         if not url.host:
             raise OutboundRefused("the URL has no host")
         if not resolve:

@@ -61,6 +61,7 @@ class AckResult:
     ok: bool
     detail: dict[str, Any]
     error: str | None = None
+    final: bool = False  # retrying cannot help (a refused destination): a dead letter now
 
 
 def judge_ack(status: int, body: bytes) -> AckResult:

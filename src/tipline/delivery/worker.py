@@ -5,7 +5,8 @@ crash mid-send was an attempt too), builds the signed package, sends it outside 
 and records the outcome in a transaction guarded by the lease. A worker that dies mid-send
 leaves a lease that expires; the next worker re-sends with the same `Idempotency-Key`, so the
 receiver still applies the case once. Retries back off exponentially with jitter, faster as the
-case's deadline nears; after the last attempt the delivery is a dead letter with an alert. Many
+case's deadline nears; after the last attempt the delivery is a dead letter with an alert, and
+so is one whose destination the address policy refuses, at once (retrying cannot help). Many
 workers may run (threads here, `tipline deliver` processes elsewhere).
 """
 
@@ -25,7 +26,12 @@ from sqlalchemy.orm import Session
 from tipline.agencies.models import Agency
 from tipline.db import Database, table_of, utcnow
 from tipline.delivery import packages, service, store
-from tipline.delivery.http_client import OutboundClient, OutboundError, OutboundPolicy
+from tipline.delivery.http_client import (
+    OutboundClient,
+    OutboundError,
+    OutboundPolicy,
+    OutboundRefused,
+)
 from tipline.delivery.models import Delivery
 from tipline.delivery.rules import AckResult, judge_ack, near_deadline, sign
 from tipline.routing.models import Route
@@ -141,6 +147,9 @@ class DeliveryWorker:
     def _send(self, outgoing: Outgoing) -> AckResult:
         try:
             response = self.client.post(outgoing.url, outgoing.body, outgoing.headers)
+        except OutboundRefused as exc:  # the policy will refuse it next time too
+            return AckResult(False, {"refused": True}, f"the outbound address policy refuses "
+                             f"this destination, so it is not retried: {exc}", final=True)
         except OutboundError as exc:
             return AckResult(False, {}, f"{type(exc).__name__}: {exc}")
         return judge_ack(response.status, response.body)
@@ -150,7 +159,7 @@ class DeliveryWorker:
             self.queue.complete(lease, partial(_acknowledged, lease, result))
         else:
             self.queue.fail(lease, result.error or "failed",
-                            partial(_note_response, lease, result))
+                            partial(_note_response, lease, result), final=result.final)
 
     def _near_deadline(self, session: Session, lease: Lease, wait: float) -> float:
         """Retry sooner as the case's deadline nears (`rules.near_deadline`)."""

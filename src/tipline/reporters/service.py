@@ -55,9 +55,13 @@ def authenticate(
         return None
     if not rules.verify_password(password, reporter.password_hash):
         return None
-    found = AuthenticatedReporter(reporter.id, reporter.name, reporter.username, reporter.country)
+    found = authenticated(reporter)
     cache.put(username, password, found)
     return found
+
+
+def authenticated(reporter: Reporter) -> AuthenticatedReporter:
+    return AuthenticatedReporter(reporter.id, reporter.name, reporter.username, reporter.country)
 
 
 _DUMMY_HASH = rules.hash_password("not-a-real-password-for-timing")

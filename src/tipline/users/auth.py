@@ -8,7 +8,9 @@ Usage::
     @router.post("/api/v1/...", dependencies=[Depends(require_role("supervisor", "admin"))])
 
 Staff authenticate with HTTP basic, like reporters, against the `users` table; a reporter's
-credentials are not a staff login.
+credentials are not a staff login. A user who enrolled a second factor also sends the current
+one-time code in the `X-Tipline-OTP` header. Failed logins are throttled per account and
+address (`users.throttle`), before any password is hashed.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from fastapi import Depends, Request
 
 from tipline.audit.service import Actor
 from tipline.errors import Forbidden
-from tipline.http import AuthenticationRequired, basic_credentials, in_thread
+from tipline.http import AuthenticationRequired, basic_credentials, client_address, in_thread
 from tipline.state import AppState
 from tipline.users.service import StaffCredentialCache, StaffUser
 from tipline.users.usecases import login
 
 __all__ = ["StaffUser", "current_user", "require_role", "staff_actor", "staff_cache"]
+
+OTP_HEADER = "X-Tipline-OTP"
 
 _cache_lock = threading.Lock()
 
@@ -53,9 +57,13 @@ async def current_user(request: Request) -> StaffUser:
     cached = cache.get(*credentials)
     if cached:
         return cached
-    user: StaffUser | None = await in_thread(login, state.db, *credentials, cache)
+    user: StaffUser | None = await in_thread(
+        login, state.db, *credentials, cache, client_address(request), state.logins,
+        request.headers.get(OTP_HEADER))
     if user is None:
-        raise AuthenticationRequired("the username or password is wrong")
+        raise AuthenticationRequired(f"the username or password (or the one-time code in "
+                                     f"{OTP_HEADER}, for an account with a second factor) "
+                                     "is wrong")
     return user
 
 

@@ -50,3 +50,41 @@ def users_list() -> None:
             table.add_row(str(u.id), u.username, u.role, u.organisation, u.jurisdiction,
                           "yes" if u.active else "no")
     console.print(table)
+
+
+@app.command("totp-enrol")
+def users_totp_enrol(username: str = typer.Argument(..., help="The staff user's login.")
+                     ) -> None:
+    """Give a staff user a TOTP second factor (RFC 6238): prints the secret and its otpauth://
+    URI once, for their authenticator app. From then on the login page asks for a code, and
+    HTTP basic needs the code in `X-Tipline-OTP`. Enrolling again replaces the secret."""
+    from tipline.errors import DomainError
+    from tipline.users import totp
+    from tipline.users.usecases import second_factor
+
+    try:
+        with database() as db:
+            secret = second_factor(db, CLI, username, enrol=True)
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    assert secret is not None
+    console.print(f"second factor enrolled for {username}; their page sessions ended")
+    typer.echo(secret)
+    typer.echo(totp.provisioning_uri(secret, username))
+
+
+@app.command("totp-remove")
+def users_totp_remove(username: str = typer.Argument(..., help="The staff user's login.")
+                      ) -> None:
+    """Remove a staff user's second factor (e.g. a lost phone): a password alone logs in."""
+    from tipline.errors import DomainError
+    from tipline.users.usecases import second_factor
+
+    try:
+        with database() as db:
+            second_factor(db, CLI, username, enrol=False)
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"second factor removed for {username}")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tipline.db import Base, UTCDateTime, utcnow
@@ -24,3 +24,21 @@ class User(Base):
     jurisdiction: Mapped[str] = mapped_column(String(2))  # where the user acts (legal gate)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # RFC 6238 TOTP secret (base32) of a staff user who enrolled a second factor; None: off.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last time step whose code was accepted: a code is good once (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StaffSession(Base):
+    """A page session, server-side: the cookie holds a random token, this row its SHA-256. A
+    session ends here (logout, deactivation, an administrator) and the cookie is then worth
+    nothing, even a copy of it."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)

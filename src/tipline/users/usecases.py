@@ -21,36 +21,76 @@ from tipline.users.service import (
     UserRow,
     authenticate,
     create_user,
+    end_session,
+    enrol_totp,
+    live_session_user,
+    open_session,
+    remove_totp,
     set_active,
-    staff_user,
     user_row,
 )
+from tipline.users.throttle import LoginThrottle
 
 ANONYMOUS = "anonymous"  # the actor of a failed login: nobody is authenticated
 USERNAME_LOGGED = 200  # the audit log's object id holds at most this much of a username tried
 
 
 def login(db: Database, username: str, password: str, cache: StaffCredentialCache,
-          remote_addr: str | None = None) -> StaffUser | None:
+          remote_addr: str | None = None, throttle: LoginThrottle | None = None,
+          otp: str | None = None) -> StaffUser | None:
     """The active staff user with these credentials, or None. Both are audited: `staff.login`
     by the user, `staff.login_failed` by nobody on the username tried (the same event whether
-    the username exists or not, so the log does not tell them apart; never the password)."""
+    the username exists or not, so the log does not tell them apart; never the password).
+    A locked account or address is refused (`LoginThrottled`) before any password is hashed."""
     with db.transaction() as session:
-        user = authenticate(session, username, password, cache)
-        if user is None:
-            record(session, Actor(ANONYMOUS, remote_addr), "staff.login_failed", "user",
-                   username[:USERNAME_LOGGED])
-        else:
-            record(session, user.actor(remote_addr), "staff.login", "user", user.id)
-        return user
+        return _login(session, username, password, cache, remote_addr, throttle, otp)
 
 
-def session_user(db: Database, user_id: int) -> StaffUser | None:
-    """The user of a page session, read afresh on every page request, so a deactivated user or
-    a changed role takes effect at once; None when the user is gone or inactive."""
+def page_login(db: Database, username: str, password: str, cache: StaffCredentialCache,
+               remote_addr: str | None, throttle: LoginThrottle,
+               otp: str | None = None) -> tuple[StaffUser, str] | None:
+    """Log in to the pages: the user and a new server-side session's token, or None."""
+    with db.transaction() as session:
+        user = _login(session, username, password, cache, remote_addr, throttle, otp)
+        return (user, open_session(session, user.id)) if user else None
+
+
+def _login(session: Session, username: str, password: str, cache: StaffCredentialCache,
+           remote_addr: str | None, throttle: LoginThrottle | None,
+           otp: str | None) -> StaffUser | None:
+    account = f"staff:{username}"
+    if throttle is not None:
+        throttle.check(account, remote_addr)
+    user = authenticate(session, username, password, cache, otp)
+    if user is None:
+        if throttle is not None:
+            throttle.failed(account, remote_addr)
+        record(session, Actor(ANONYMOUS, remote_addr), "staff.login_failed", "user",
+               username[:USERNAME_LOGGED])
+        return None
+    if throttle is not None:
+        throttle.succeeded(account)
+    record(session, user.actor(remote_addr), "staff.login", "user", user.id)
+    return user
+
+
+def session_user(db: Database, token: str) -> StaffUser | None:
+    """The user of a page session, read afresh on every page request, so logout, a
+    deactivated user or a changed role takes effect at once; None when the session ended or
+    the user is gone or inactive."""
     with db.sessions() as session:
-        user = session.get(User, user_id)
-        return staff_user(user) if user is not None and user.active else None
+        return live_session_user(session, token)
+
+
+def end_page_session(db: Database, token: str, remote_addr: str | None) -> int | None:
+    """Log out: the session ends server-side (its cookie, or a copy, is worth nothing after);
+    returns the user's id, or None when the session had already ended."""
+    with db.transaction() as session:
+        user_id = end_session(session, token, "logout")
+        if user_id is not None:
+            record(session, Actor(f"user:{user_id}", remote_addr), "staff.logout", "user",
+                   user_id)
+        return user_id
 
 
 # --- administrators: staff accounts and roles ------------------------------------------------
@@ -92,6 +132,19 @@ def set_user_active(db: Database, user: StaffUser, actor: Actor, user_id: int,
         if target.id == user.id and not active:
             raise UserRefused("you cannot deactivate your own account")
         return user_row(set_active(session, target, active, actor))
+
+
+def second_factor(db: Database, actor: Actor, username: str, enrol: bool) -> str | None:
+    """Enrol (a new secret, returned once) or remove a staff user's TOTP second factor; the
+    user's page sessions end. From the CLI (whoever holds the server's configuration)."""
+    with db.transaction() as session:
+        target = store.by_username(session, username)
+        if target is None:
+            raise NotFound(f"no user {username!r}")
+        if enrol:
+            return enrol_totp(session, target, actor)
+        remove_totp(session, target, actor)
+        return None
 
 
 def _check_organisation(session: Session, data: UserCreate) -> None:

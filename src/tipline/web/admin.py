@@ -1,5 +1,6 @@
-"""Administrators' pages: the agency registry, retention windows, and staff accounts with
-their roles (the same use cases as `/api/v1/admin/...` and `tipline users`)."""
+"""Administrators' pages: the agency registry, retention windows, staff accounts with their
+roles, and reporter organisations' API keys (the same use cases as `/api/v1/admin/...`,
+`tipline users` and `tipline reporters key-...`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from starlette.responses import Response
 
 from tipline.agencies import usecases as agencies
 from tipline.agencies.rules import CHANNELS, DELIVERY_METHODS
+from tipline.db import utcnow
 from tipline.http import in_thread
+from tipline.outbound import Destinations
+from tipline.reporters import usecases as reporters
+from tipline.reporters.apikeys import SCOPES, KeyRow, NewKey
 from tipline.state import AppState
 from tipline.users import usecases as users
 from tipline.users.auth import staff_actor
@@ -66,7 +71,8 @@ async def _agency_form(request: Request) -> dict[str, Any]:
 async def add_agency(request: Request, user: StaffUser = Depends(admin)) -> Response:
     data = await _agency_form(request)
     saved: dict[str, Any] = await in_thread(agencies.save_agency, _state(request).db, user,
-                                            staff_actor(user, request), data, True)
+                                            staff_actor(user, request), data, True,
+                                            _destinations(request))
     flash(request, f"Agency {saved['code']} is added.", "success")
     return see_other("/admin/agencies")
 
@@ -77,9 +83,14 @@ async def edit_agency(request: Request, code: str, user: StaffUser = Depends(adm
     data = {**await _agency_form(request), "code": code}
     data["via_code"] = data["via_code"] or ""  # an empty intermediary clears it
     saved: dict[str, Any] = await in_thread(agencies.save_agency, _state(request).db, user,
-                                            staff_actor(user, request), data, False)
+                                            staff_actor(user, request), data, False,
+                                            _destinations(request))
     flash(request, f"Agency {saved['code']} is saved.", "success")
     return see_other("/admin/agencies")
+
+
+def _destinations(request: Request) -> Destinations:
+    return Destinations.from_settings(_state(request).settings)
 
 
 def _agency_choices() -> dict[str, Any]:
@@ -134,3 +145,37 @@ async def set_active(request: Request, user_id: int, active: str = Form(...),
     state = "reactivated" if changed.active else "deactivated"
     flash(request, f"User {changed.username} is {state}.", "success")
     return see_other("/admin/users")
+
+
+# --- reporter organisations' API keys -------------------------------------------------------
+
+@router.get("/api-keys")
+async def api_keys_page(request: Request, user: StaffUser = Depends(admin)) -> Response:
+    rows: list[KeyRow] = await in_thread(reporters.list_keys, _state(request).db, user)
+    return render(request, "admin_api_keys.html", {
+        "keys": rows, "scopes": SCOPES, "now": utcnow(),
+        "max_days": _state(request).settings.api_key_max_days})
+
+
+@router.post("/api-keys")
+async def add_api_key(request: Request, reporter: str = Form(""), name: str = Form(""),
+                      days: int = Form(90), user: StaffUser = Depends(admin)) -> Response:
+    """The new key is shown once, on this answer's page (never stored, never in a flash)."""
+    state = _state(request)
+    scopes = [str(s) for s in (await request.form()).getlist("scopes")]
+    made: NewKey = await in_thread(reporters.add_key, state.db, user,
+                                   staff_actor(user, request), reporter, name, scopes, days,
+                                   state.settings.api_key_max_days)
+    rows: list[KeyRow] = await in_thread(reporters.list_keys, state.db, user)
+    return render(request, "admin_api_keys.html", {
+        "keys": rows, "scopes": SCOPES, "now": utcnow(), "made": made,
+        "max_days": state.settings.api_key_max_days}, status=201)
+
+
+@router.post("/api-keys/{key_id}/revoke")
+async def revoke_api_key(request: Request, key_id: int,
+                         user: StaffUser = Depends(admin)) -> Response:
+    await in_thread(reporters.revoke_key, _state(request).db, user, staff_actor(user, request),
+                    key_id)
+    flash(request, f"API key {key_id} is revoked.", "success")
+    return see_other("/admin/api-keys")

@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("Agencies", "/admin/agencies", ("admin",)),
     NavItem("Retention", "/admin/retention", ("admin",)),
     NavItem("Users", "/admin/users", ("admin",)),
+    NavItem("API keys", "/admin/api-keys", ("admin",)),
     NavItem("API docs", "/docs", (*STAFF_ROLES, "reporter")),
 ]
 

@@ -160,10 +160,12 @@ class LeasedQueue:
             self._write(session, lease, {t.status: t.done, t.last_error: None, **values})
         return True
 
-    def fail(self, lease: Lease, error: str, effects: Effects | None = None) -> str | None:
+    def fail(self, lease: Lease, error: str, effects: Effects | None = None,
+             final: bool = False) -> str | None:
         """Record a failed attempt, guarded by the lease: retried after a backoff, or a dead
-        letter after the last attempt, or only noted when the row left the ready statuses
-        while in flight. Returns "retry", "dead" or "dropped"; None when the lease was lost."""
+        letter after the last attempt (or at once when `final`: retrying cannot help), or
+        only noted when the row left the ready statuses while in flight. Returns "retry",
+        "dead" or "dropped"; None when the lease was lost."""
         t = self.t
         with self.db.transaction() as session:
             if self._renew(session, lease) is None:
@@ -176,7 +178,7 @@ class LeasedQueue:
                                       t.last_error: error[:ERROR_LIMIT], **extra}
             if self._status(session, lease) not in t.ready:
                 outcome = "dropped"
-            elif attempts >= self.retry.max_attempts:
+            elif final or attempts >= self.retry.max_attempts:
                 outcome, values[t.status] = "dead", t.dead
                 if self.on_dead:
                     self.on_dead(session, replace(lease, attempts=attempts), error)
