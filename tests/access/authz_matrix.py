@@ -157,4 +157,47 @@ MATRIX: dict[str, frozenset[str]] = {
     # --- the reporter portal
     "GET /portal": PORTAL,
     "GET /portal/reports/{report_id}": OWN_PORTAL,
+    "GET /portal/outcomes": PORTAL,
+    # --- media review: one reviewer per cluster
+    "POST /review/next": ANALYSTS,
+    "POST /review/clusters/{cluster_id}/leave": ANALYSTS,
+    # --- outcomes, feedback to hash lists, scorecards and the transparency report
+    "GET /api/v1/outcomes/vocabulary": EVERYONE,  # the published vocabulary
+    "GET /api/v1/agencies/me/outcomes": AGENCY,
+    "POST /api/v1/agencies/me/outcomes": AGENCY,
+    "POST /inbox/cases/{case_id}/outcomes": OWN_AGENCY,
+    # signed with the agency's secret, not a user's credentials: no principal gets through
+    "POST /api/v1/agencies/{code}/outcomes/package": frozenset(),
+    "GET /api/v1/reporters/me/outcomes": REPORTER_API,
+    "GET /api/v1/reporters/me/reports/{report_id}/outcome-status":
+        REPORTER_API - {"reporter_api_other"},
+    "PUT /api/v1/reporters/me/outcome-webhook": REPORTER_API,
+    "GET /api/v1/banks/feedback": ANALYSTS,
+    "GET /api/v1/scorecards": ANALYSTS,
+    "GET /api/v1/scorecards.csv": ANALYSTS,
+    "GET /scorecards": ANALYSTS,
+    "GET /scorecards.csv": ANALYSTS,
+    "GET /transparency": ANALYSTS,
+    "GET /transparency/report.{fmt}": ANALYSTS,
+    # --- notice and takedown: the public form needs no account
+    "GET /report": EVERYONE,
+    "POST /report": EVERYONE,
+    "GET /report/status": EVERYONE,
+    "POST /report/status": EVERYONE,
+    "GET /takedown": ANALYSTS,
+    "GET /takedown/figures": ANALYSTS,
+    "GET /takedown/urls/{url_id}": ANALYSTS,
+    "POST /takedown/urls/{url_id}/assess": ANALYSTS,
+    "POST /takedown/urls/{url_id}/release": SUPERVISORS,
+    "GET /admin/providers": ANALYSTS,
+    "POST /admin/providers": SUPERVISORS,
+    "POST /admin/hotlines": SUPERVISORS,
+    "GET /api/v1/takedown/urls": ANALYSTS,
+    "GET /api/v1/takedown/urls/{url_id}": ANALYSTS,
+    "POST /api/v1/takedown/urls/{url_id}/assessment": ANALYSTS,
+    "GET /api/v1/takedown/providers": ANALYSTS,
+    "POST /api/v1/takedown/providers": SUPERVISORS,
+    "GET /api/v1/takedown/hotlines": ANALYSTS,
+    "POST /api/v1/takedown/hotlines": SUPERVISORS,
+    "GET /api/v1/takedown/figures": ANALYSTS,
 }

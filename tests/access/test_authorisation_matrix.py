@@ -24,10 +24,12 @@ from starlette.routing import Mount
 from staff_support import STAFF_PASSWORD, add_user
 from tipline.audit.service import Actor
 from tipline.banks.models import Bank
+from tipline.db import utcnow
 from tipline.reporters.apikeys import create_key
 from tipline.reporters.models import Reporter
 from tipline.settings import Settings
 from tipline.state import AppState
+from tipline.takedown.models import TakedownUrl
 from tipline.users.models import User
 from tipline.users.schemas import UserCreate
 from tipline.users.service import create_user
@@ -150,6 +152,13 @@ def _path_values(state: AppState, server: LiveServer, world: World) -> dict[str,
     watch = httpx.post(f"{server.url}/api/v1/agencies/me/watches", auth=world.user_a,
                        json={"kind": "email", "value": "w@example.test"})
     assert watch.status_code == 201, watch.text
+    with state.db.transaction() as session:
+        url = TakedownUrl(url="https://host.test/matrix", digest="f" * 64, host="host.test",
+                          status="new", notes=[], addresses=[], first_seen_at=utcnow(),
+                          down_streak=0, level=0)
+        session.add(url)
+        session.flush()
+        url_id = url.id
     with state.db.sessions() as session:
         bank = session.scalars(select(Bank)).first()
         spare_id = session.scalar(select(User.id).where(User.username == spare))
@@ -159,7 +168,8 @@ def _path_values(state: AppState, server: LiveServer, world: World) -> dict[str,
                 "delivery_id": str(world.delivery_a), "watch_id": str(watch.json()["id"]),
                 "code": "AG-SPARE", "country": "DE", "user_id": str(spare_id),
                 "name": bank.name, "bank_id": str(bank.id), "enabled": "true",
-                "reveal_id": "1", "key_id": str(spare_key.id), "what": "package.json"}
+                "reveal_id": "1", "key_id": str(spare_key.id), "what": "package.json",
+                "url_id": str(url_id), "fmt": "json"}
 
 
 HASH = "0" * 32
@@ -193,6 +203,14 @@ def _bodies(values: dict[str, str]) -> dict[str, dict[str, Any]]:
         "POST /cases/{case_id}/unlink": {"data": {"link": f"{none}-{none - 1}"}},
         "POST /api/v1/reports/{report_id}/files": {"files": {"file": ("m.png", b"\x89PNG")}},
         "PUT /api/v1/reports/{report_id}/files/{file_id}": {"json": file_doc()},
+        # the registries check their form before their gate (a use case decides who may add)
+        "POST /admin/providers": {"data": {"name": "Matrix Hosting", "contact": "a@m.test"}},
+        "POST /api/v1/takedown/providers": {"json": {"name": "Matrix Hosting API",
+                                                     "contact": "a@m.test"}},
+        "POST /admin/hotlines": {"data": {"country": "ZZ", "name": "Matrix hotline",
+                                          "contact": "h@m.test"}},
+        "POST /api/v1/takedown/hotlines": {"json": {"country": "ZY", "name": "Matrix API",
+                                                    "contact": "h@m.test"}},
     }
 
 
