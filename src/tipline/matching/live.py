@@ -1,7 +1,7 @@
 """The PDQ match index of one process, kept current with the banks without rebuilds.
 
-Banks write an `IndexChange` row for every signal whose presence in the index may have changed,
-numbered by `seq` in commit order (`banks.changes`). Each process follows that log by its last
+Banks log every signal whose presence in the index may have changed, numbered
+by `seq` in commit order (`banks.changes`). Each process follows that log by its last
 `seq`: a poll with nothing new reads no rows, and a bulk import is read once. For the signals
 touched it asks the database for the truth (does the signal have an enabled entry?) in one
 streamed query and adds or removes their variants. Applying the truth rather than the logged
@@ -22,7 +22,8 @@ from typing import IO, Any
 import numpy as np
 from sqlalchemy import func, select
 
-from tipline.banks.models import BankEntry, IndexChange, SignalVariant
+from tipline.banks import changes
+from tipline.banks.models import Bank, BankEntry, SignalVariant
 from tipline.db import Database
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ class LiveIndex:
         self.last_seq = 0
         self.max_added = 0  # the highest variant id ever added: higher ones are not indexed
         self.rows_read = 0  # change-log and variant rows read by syncs (for tests, benchmarks)
+        # The widest PDQ distance of any bank (None: no bank), the radius lookups ask for.
+        # Thresholds are set when a bank is made, and a bank's entries reach the index only
+        # through the change log, so re-reading it whenever a sync applies changes suffices:
+        # a lookup then reads no bank list.
+        self.radius: int | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -61,13 +67,14 @@ class LiveIndex:
             self.max_added = int(meta.get("max_added", 2**62))
         else:
             self._build()
+        self.radius = _widest_threshold(self.db)
         self.sync()
 
     def _build(self) -> None:
         from tipline.matching.index import PdqIndex
 
         with self.db.sessions() as session:
-            head = session.scalar(select(func.max(IndexChange.seq)))
+            head = changes.latest_seq(session)
             rows = session.execute(
                 select(SignalVariant.id, SignalVariant.value)
                 .where(SignalVariant.signal_id.in_(_live_signals())))
@@ -85,13 +92,11 @@ class LiveIndex:
     def sync(self) -> int:
         """Apply changes logged since the last sync; returns how many signals were touched."""
         with self._lock, self.db.sessions() as session:
-            head = session.scalar(select(func.max(IndexChange.seq)).where(
-                IndexChange.seq > self.last_seq))
+            head = changes.latest_seq(session, self.last_seq)
             self.rows_read += 1
             if head is None:
                 return 0
-            touched = (select(IndexChange.signal_id).where(
-                IndexChange.seq > self.last_seq, IndexChange.seq <= head).distinct().subquery())
+            touched = changes.touched_signals(self.last_seq, head)
             signals = session.scalar(select(func.count()).select_from(touched)) or 0
             live = select(BankEntry.signal_id).where(
                 BankEntry.signal_id == SignalVariant.signal_id, BankEntry.enabled.is_(True))
@@ -101,6 +106,7 @@ class LiveIndex:
                 .execution_options(yield_per=CHUNK))
             for part in rows.partitions():
                 self._apply(list(part))
+            self.radius = session.scalar(select(func.max(Bank.pdq_threshold)))
             self.last_seq = head
             return int(signals)
 
@@ -186,6 +192,11 @@ class LiveIndex:
 
     def __len__(self) -> int:
         return 0 if self.index is None else len(self.index)
+
+
+def _widest_threshold(db: Database) -> int | None:
+    with db.sessions() as session:
+        return session.scalar(select(func.max(Bank.pdq_threshold)))
 
 
 def _live_signals():  # type: ignore[no-untyped-def]
