@@ -188,8 +188,16 @@ class Client:
     def ask(self, values: list[str]) -> float:
         body = json.dumps({"hashes": [{"type": "pdq", "value": v} for v in values]})
         started = time.perf_counter()
-        self.conn.request("POST", self.path, body, self.headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request("POST", self.path, body, self.headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # the server closed an idle keep-alive connection (uvicorn: after 5 s; a client
+            # thread can wait that long for the CPU on a loaded machine): ask again on a new one
+            self.conn.close()
+            self.conn.connect()
+            self.conn.request("POST", self.path, body, self.headers)
+            response = self.conn.getresponse()
         data = response.read()
         if response.status != 200:
             raise RuntimeError(f"{response.status}: {data[:300]!r}")

@@ -19,6 +19,7 @@ from tipline.db import Database
 from tipline.delivery.worker import DeliveryWorker, build_worker
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
 from tipline.matching.live import LiveIndex
+from tipline.matching.lookup_audit import LookupAudit
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
@@ -44,6 +45,7 @@ class AppState:
     delivery: DeliveryWorker
     items: ItemWorker
     index: LiveIndex
+    lookup_audit: LookupAudit
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
     new_file_id: Callable[[], str] = new_file_id
@@ -74,6 +76,7 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
     return AppState(
         settings=settings, db=db, evidence=evidence, runner=runner,
         delivery=build_worker(db, settings), items=items, index=index,
+        lookup_audit=LookupAudit(db),
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
     )
 
@@ -84,6 +87,7 @@ def start(state: AppState) -> None:
     process) and the work items in threads of this process."""
     state.index.open()
     state.index.start()
+    state.lookup_audit.start()
     if not state.settings.pipeline_in_server:
         return
     poll = state.settings.worker_poll_seconds
@@ -107,4 +111,5 @@ def stop(state: AppState) -> None:
     state.background = []
     state.delivery.close()
     state.index.stop()
+    state.lookup_audit.stop()
     state.db.dispose()

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
 
 from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance, SignalVariant
+from tipline.db import Executor
 from tipline.hashing.media import MediaHashes
 from tipline.matching.rules import Hit
 
@@ -67,7 +67,7 @@ _ENTRY_COLUMNS = (BankEntry.signal_id, BankEntry.id, BankEntry.bank_id, Bank.nam
                   Bank.pdq_threshold, BankSignal.signal_type)
 
 
-def _exact_entries(session: Session,
+def _exact_entries(session: Executor,
                    keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[EntryRow]]:
     found: dict[tuple[str, str], list[EntryRow]] = defaultdict(list)
     for part in _chunks(keys):
@@ -83,7 +83,7 @@ def _exact_entries(session: Session,
     return found
 
 
-def _variant_entries(session: Session, variant_ids: list[int]) -> dict[int, list[EntryRow]]:
+def _variant_entries(session: Executor, variant_ids: list[int]) -> dict[int, list[EntryRow]]:
     """Enabled entries of enabled banks reachable from index variant ids, in one query."""
     found: dict[int, list[EntryRow]] = defaultdict(list)
     for part in _chunks(variant_ids):
@@ -146,7 +146,7 @@ def _near(index: PdqLookup | None, lookups: list[Lookup], radius: int | None
     return near, frames
 
 
-def find_hits_many(session: Session, index: PdqLookup | None,
+def find_hits_many(session: Executor, index: PdqLookup | None,
                    lookups: list[Lookup]) -> list[list[Hit]]:
     """All bank hits of each lookup, reading the banks with a fixed number of queries."""
     keys = list({(q.signal_type, q.value) for lk in lookups for q in lk.queries
@@ -171,7 +171,7 @@ def find_hits_many(session: Session, index: PdqLookup | None,
     return results
 
 
-def find_hits(session: Session, index: PdqLookup | None, queries: list[Query],
+def find_hits(session: Executor, index: PdqLookup | None, queries: list[Query],
               frames: list[str] | None = None) -> list[Hit]:
     """All bank hits of one file: `queries` are its hashes, `frames` its good vPDQ frames."""
     return find_hits_many(session, index, [Lookup(queries, frames or [])])[0]
@@ -190,7 +190,7 @@ def good_frames(frames: list[tuple[str, int]]) -> list[str]:
     return list(dict.fromkeys(h for h, quality in frames if quality >= 50))
 
 
-def provenance_of(session: Session, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def provenance_of(session: Executor, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Provenance of every matched entry of a request, in one query (per 5,000 entries)."""
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     columns = (Provenance.entry_id, Provenance.contributor, Provenance.source_list,
