@@ -79,7 +79,7 @@ def import_rows(session: Session, bank: Bank, rows: Iterable[Row], actor: Actor,
         return _identical(session, bank, actor)
     staging.create(session)
     loaded = staging.load(session, rows, on_chunk)
-    counts = merge.merge(session, bank.id, replace)
+    counts = merge.merge(session, bank.id, replace, loaded)
     staging.drop(session)
     if variants:
         _add_variants(session, variants)
