@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 META = "live-meta.json"
 BATCH_MIN = 16  # below this, one query per hash beats starting the batch workers
 CHUNK = 50_000  # variant rows applied per step while following a large change
+RANGES_PER_QUERY = 500  # runs of changed signal ids read per query (`banks.changes`)
 
 
 class LiveIndex:
@@ -103,19 +104,20 @@ class LiveIndex:
             self.rows_read += 1
             if head is None:
                 return 0
-            touched = changes.touched_signals(self.last_seq, head)
-            signals = session.scalar(select(func.count()).select_from(touched)) or 0
+            ranges = changes.changed_ranges(session, self.last_seq, head)
             live = select(BankEntry.signal_id).where(
                 BankEntry.signal_id == SignalVariant.signal_id, BankEntry.enabled.is_(True))
-            rows = session.execute(
-                select(SignalVariant.id, SignalVariant.value, live.exists())
-                .join(touched, touched.c.signal_id == SignalVariant.signal_id)
-                .execution_options(yield_per=CHUNK))
-            for part in rows.partitions():
-                self._apply(list(part))
+            for start in range(0, len(ranges), RANGES_PER_QUERY):
+                part_ranges = ranges[start:start + RANGES_PER_QUERY]
+                rows = session.execute(
+                    select(SignalVariant.id, SignalVariant.value, live.exists())
+                    .where(changes.in_ranges(SignalVariant.signal_id, part_ranges))
+                    .execution_options(yield_per=CHUNK))
+                for part in rows.partitions():
+                    self._apply(list(part))
             self.radius = session.scalar(select(func.max(Bank.pdq_threshold)))
             self.last_seq = head
-            return int(signals)
+            return sum(last - first + 1 for first, last in ranges)
 
     def _apply(self, rows: list[Any]) -> None:
         """Remove the rows' variants that may be indexed, then add the live ones."""
