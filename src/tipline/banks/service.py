@@ -73,7 +73,7 @@ def import_rows(session: Session, bank: Bank, rows: Iterable[Row], actor: Actor,
     re-importing a source rewrites only the provenance rows whose content changed. `replace`:
     the file is its sources' whole list, so what they no longer list is removed. `variants`
     maps a PDQ value to extra (label, hash) pairs computed from the media. `digest` names
-    the file (its bytes, format and mode, `rules.file_digest`): the same file as the bank's
+    the file (its bytes, format and mode, `usecases.file_digest`): the same file as the bank's
     last import, with nothing changed in the bank since, is not read again."""
     if digest is not None and bank.import_digest == digest:
         return _identical(session, bank, actor)

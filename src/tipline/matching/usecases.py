@@ -4,8 +4,8 @@ memory and discarded; the audit log records only that a lookup happened and its 
 A request of many hashes or files is one batch: the index answers all PDQ hashes at once and
 the banks and provenance are read with a fixed number of queries (`service.find_hits_many`),
 so the cost per hash falls as the batch grows. A lookup only reads, each statement on its own
-(`Database.single_reads`: no BEGIN, COMMIT or ROLLBACK round trips); its audit row is written
-in a batch a moment later (`lookup_audit`)."""
+(`Database.single_reads`: on PostgreSQL no BEGIN, COMMIT or ROLLBACK round trips; a PDQ miss
+reads nothing); its audit row is written in a batch a moment later (`lookup_audit`)."""
 
 from __future__ import annotations
 
