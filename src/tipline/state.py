@@ -21,6 +21,7 @@ from tipline.delivery.worker import DeliveryWorker, build_worker, outbound_polic
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
 from tipline.feedback.notify import send_notice
 from tipline.matching.live import LiveIndex
+from tipline.matching.lookup_audit import LookupAudit
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
 from tipline.outcomes.service import WEBHOOK_QUEUE
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
@@ -50,6 +51,7 @@ class AppState:
     delivery: DeliveryWorker
     items: ItemWorker
     index: LiveIndex
+    lookup_audit: LookupAudit
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
     takedown: TakedownWorker
@@ -84,6 +86,7 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
     return AppState(
         settings=settings, db=db, evidence=evidence, runner=runner,
         delivery=build_worker(db, settings), items=items, index=index,
+        lookup_audit=LookupAudit(db),
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
         takedown=build_takedown(db, settings),
         logins=LoginThrottle(throttle_policy(settings)),
@@ -102,6 +105,7 @@ def start(state: AppState) -> None:
     process) and the work items in threads of this process."""
     state.index.open()
     state.index.start()
+    state.lookup_audit.start()
     if not state.settings.pipeline_in_server:
         return
     poll = state.settings.worker_poll_seconds
@@ -127,4 +131,5 @@ def stop(state: AppState) -> None:
     state.delivery.close()
     state.takedown.close()
     state.index.stop()
+    state.lookup_audit.stop()
     state.db.dispose()

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tipline.audit.service import Actor
-from tipline.banks import staging, usecases
+from tipline.banks import changes, staging, usecases
 from tipline.banks.formats import FORMATS
-from tipline.banks.models import BankEntry, BankSignal, Provenance
+from tipline.banks.models import BankEntry, BankSignal, IndexChange, Provenance
 from tipline.banks.records import HashRecord
 from tipline.banks.schemas import BankCreate
 from tipline.errors import DomainError
@@ -137,3 +137,49 @@ def test_single_add_is_matchable(state: AppState, tmp_path: Path) -> None:
                                on_commit=index.sync)
     assert index.query(record.value, 0) == []
     index.stop()
+
+
+def test_bulk_import_logs_id_ranges_and_readers_see_every_signal(state: AppState,
+                                                                 tmp_path: Path) -> None:
+    usecases.create_bank(state.db, None, BankCreate(name="list"), ACTOR)
+    import_file(state, write(tmp_path / "list.csv", pdq_list(SIZE)))
+    with state.db.sessions() as s:
+        logged = s.scalar(select(func.count()).select_from(IndexChange))
+        head = changes.latest_seq(s)
+        assert head is not None and changes.latest_seq(s, head) is None
+        signals = sorted(s.scalars(select(BankSignal.id)))
+        assert changes.changed_signals(s, 0, head) == signals
+    assert logged is not None and logged < 10  # runs of new ids, not a row per signal
+
+
+def test_change_ranges_skip_ids_that_were_not_touched(state: AppState) -> None:
+    assert changes.id_ranges([7, 3, 4, 5, 9, 4]) == [(3, 5), (7, 7), (9, 9)]
+    with state.db.transaction() as s:
+        s.add_all([BankSignal(signal_type="md5", value=secrets.token_hex(16)) for _ in range(6)])
+        s.flush()
+        ids = sorted(s.scalars(select(BankSignal.id)))
+        seq = changes.log_signals(s, [ids[0], ids[1], ids[4]])
+        later = changes.log_signals(s, [ids[2]])
+    with state.db.sessions() as s:
+        assert changes.changed_signals(s, 0, seq) == [ids[0], ids[1], ids[4]]
+        assert changes.changed_signals(s, seq, later) == [ids[2]]
+        assert changes.changed_signals(s, 0, later) == [ids[0], ids[1], ids[2], ids[4]]
+
+
+def test_the_same_file_again_is_not_read(state: AppState, tmp_path: Path,
+                                         small_chunks: list[int]) -> None:
+    usecases.create_bank(state.db, None, BankCreate(name="list"), ACTOR)
+    path = write(tmp_path / "list.csv", pdq_list(SIZE))
+    import_file(state, path)
+    staged = len(small_chunks)
+    again = import_file(state, path)
+    assert again.identical and (again.records, again.unchanged) == (SIZE, SIZE)
+    assert len(small_chunks) == staged  # nothing parsed or staged
+    replaced = import_file(state, path, replace=True)  # another mode is another import
+    assert not replaced.identical and replaced.unchanged == SIZE
+    with state.db.sessions() as s:
+        value = s.scalar(select(BankSignal.value).limit(1))
+    assert value is not None
+    usecases.set_entry_enabled(state.db, None, "list", "pdq", value, False, ACTOR)
+    after_change = import_file(state, path, replace=True)  # the bank changed since
+    assert not after_change.identical and after_change.unchanged == SIZE

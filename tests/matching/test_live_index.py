@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pytest
+
 from tipline.audit.service import Actor
 from tipline.banks import service
 from tipline.banks.records import HashRecord
 from tipline.banks.schemas import BankCreate
+from tipline.matching import live
 from tipline.matching.live import LiveIndex
 from tipline.state import AppState
 
@@ -69,3 +72,21 @@ def test_a_second_process_does_not_write_the_shared_folder(state: AppState,
     assert owner._writer and not follower._writer
     owner.stop()
     follower.stop()
+
+
+def test_a_first_build_reads_the_banks_in_chunks(state: AppState, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    values = [secrets.token_hex(32) for _ in range(30)]
+    add(state, "a", values)
+    add(state, "b", values[:5])  # the same hashes in two banks: indexed once
+    with state.db.transaction() as s:
+        service.set_entry_enabled(s, service.require_bank(s, "a"), "pdq", values[9], False,
+                                  ACTOR)
+    monkeypatch.setattr(live, "CHUNK", 7)
+    index = LiveIndex(state.db, tmp_path / "index")
+    index.open()
+    assert len(index) == 29
+    assert all(index.query(v, 0) for v in values if v != values[9])
+    assert index.query(values[9], 0) == []
+    assert index.radius == 31  # the banks' widest threshold, what lookups ask for
+    index.stop()

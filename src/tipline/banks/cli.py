@@ -109,6 +109,10 @@ def import_file(name: str = typer.Argument(..., help="Bank to import into."),
                                               on_progress=progress)
         except DomainError as exc:
             raise _fail(exc.message) from exc
+    if result.identical:
+        console.print(f"{path.name} is the file last imported into {name!r} "
+                      f"({result.records} records): nothing changed")
+        return
     console.print(f"imported {result.records} records into {name!r}: "
                   f"{result.new_signals} new hashes, {result.new_entries} new entries, "
                   f"{result.new_provenance} new provenance rows, {result.reclassified} "

@@ -57,22 +57,29 @@ def _postgresql(session: Session) -> bool:
     return dialect(session) == "postgresql"
 
 
-def _temporary(session: Session, name: str, select: str, **params: object) -> None:
-    _run(session, f"DROP TABLE IF EXISTS {name}")
+def _temporary(session: Session, name: str, select: str, large: bool,
+               **params: object) -> None:
+    """A temporary table of this merge (none is left from an earlier one: `_drop` takes them
+    away, and a failed import's rollback takes its tables with it)."""
     _run(session, f"CREATE TEMPORARY TABLE {name} AS {select}", **params)
-    if _postgresql(session):
+    if _postgresql(session) and large:
         _run(session, f"ANALYZE {name}")  # temporary tables get no statistics otherwise
 
 
-def _prepare(session: Session) -> None:
-    if _postgresql(session):
+# A merge of fewer staged rows runs no ANALYZE: the planner's guess from a table's few pages
+# is right for it, and a single add's statements (each a round trip) are most of its time.
+ANALYZE_FROM = 1_000
+
+
+def _prepare(session: Session, large: bool) -> None:
+    if not _postgresql(session):  # SQLite joins by index only
+        _run(session, f"CREATE INDEX ix_{STAGE}_key ON {STAGE} "
+                      "(signal_type, value, contributor, source_list)")
+    elif large:
         # Hash joins over a million staged rows need more than the 4 MB default; without it
         # PostgreSQL falls back to plans that are quadratic in the import's size.
         _run(session, "SET LOCAL work_mem = '256MB'")
         _run(session, f"ANALYZE {STAGE}")
-    else:  # SQLite joins by index only
-        _run(session, f"CREATE INDEX ix_{STAGE}_key ON {STAGE} "
-                      "(signal_type, value, contributor, source_list)")
 
 
 def _signals(session: Session) -> int:
@@ -85,7 +92,7 @@ def _signals(session: Session) -> int:
                          f"ORDER BY min(s.n){conflict}")
 
 
-def _key(session: Session, bank_id: int) -> int:
+def _key(session: Session, bank_id: int, large: bool) -> int:
     """Every distinct staged row with what is stored for it, in one pass; returns how many.
     The table holds ids only (the staged text is joined back by `n` for the few rows that
     need it): at a million rows, writing it was most of a re-import's time."""
@@ -100,19 +107,19 @@ def _key(session: Session, bank_id: int) -> int:
         "LEFT JOIN bank_provenance p ON p.entry_id = e.id AND p.contributor = s.contributor "
         "AND p.source_list = s.source_list "
         f"WHERE NOT EXISTS (SELECT 1 FROM {STAGE} t WHERE {_SAME_KEY} AND t.n > s.n)",
-        bank=bank_id)
+        large, bank=bank_id)
     if not _postgresql(session):
         _run(session, f"CREATE INDEX ix_{KEYED}_provenance ON {KEYED} (provenance_id)")
     return int(session.scalar(text(f"SELECT count(*) FROM {KEYED}")) or 0)
 
 
-def _entries(session: Session, bank_id: int) -> int:
+def _entries(session: Session, bank_id: int, large: bool) -> int:
     """New entries; entries a replacing import had emptied and this one lists again are
     enabled again (an entry disabled by hand keeps its sources, and stays disabled)."""
     _temporary(session, REVIVED, f"SELECT DISTINCT k.entry_id, k.signal_id, k.signal_type "
                                  f"FROM {KEYED} k WHERE k.entry_enabled = FALSE AND NOT EXISTS "
                                  "(SELECT 1 FROM bank_provenance p "
-                                 "WHERE p.entry_id = k.entry_id)")
+                                 "WHERE p.entry_id = k.entry_id)", large)
     _run(session, "UPDATE bank_entries SET enabled = TRUE WHERE id IN "
                   f"(SELECT entry_id FROM {REVIVED})")
     return _run(session, "INSERT INTO bank_entries (bank_id, signal_id, enabled, added_at) "
@@ -121,10 +128,11 @@ def _entries(session: Session, bank_id: int) -> int:
                 bank=bank_id, now=_now(session))
 
 
-def _collect_removed(session: Session, bank_id: int) -> None:
+def _collect_removed(session: Session, bank_id: int, large: bool) -> None:
     """A replacing import: the provenance of the file's sources, in this bank, that the file
     no longer lists (read before this import adds any)."""
-    _temporary(session, SOURCES, f"SELECT DISTINCT contributor, source_list FROM {STAGE}")
+    _temporary(session, SOURCES, f"SELECT DISTINCT contributor, source_list FROM {STAGE}",
+               large)
     # NOT IN over the keyed ids: PostgreSQL hashes them once (a NOT EXISTS was planned as a
     # rescan of the keyed table per provenance row when the sources were misestimated).
     _temporary(session, REMOVED,
@@ -133,7 +141,7 @@ def _collect_removed(session: Session, bank_id: int) -> None:
                "(p.contributor, p.source_list) IN "
                f"(SELECT contributor, source_list FROM {SOURCES}) "
                f"AND p.id NOT IN (SELECT provenance_id FROM {KEYED} "
-               "WHERE provenance_id IS NOT NULL)", bank=bank_id)
+               "WHERE provenance_id IS NOT NULL)", large, bank=bank_id)
 
 
 def _provenance(session: Session, bank_id: int) -> tuple[int, int]:
@@ -204,25 +212,26 @@ def _now(session: Session) -> object:
     return now.replace(tzinfo=None) if dialect(session) == "sqlite" else now
 
 
-def _drop(session: Session) -> None:
-    for name in (KEYED, REVIVED, REMOVED, SOURCES):
-        _run(session, f"DROP TABLE IF EXISTS {name}")
+def _drop(session: Session, replace: bool) -> None:
+    for name in (KEYED, REVIVED, REMOVED, SOURCES) if replace else (KEYED, REVIVED):
+        _run(session, f"DROP TABLE {name}")
 
 
-def merge(session: Session, bank_id: int, replace: bool) -> MergeCounts:
-    """Merge the staged rows into bank `bank_id`; `replace`: the file is the whole of its
+def merge(session: Session, bank_id: int, replace: bool, staged: int) -> MergeCounts:
+    """Merge the `staged` rows into bank `bank_id`; `replace`: the file is the whole of its
     sources' lists, so what they no longer list is removed."""
-    _prepare(session)
+    large = staged >= ANALYZE_FROM
+    _prepare(session, large)
     counts = MergeCounts(new_signals=_signals(session))
-    counts.records = _key(session, bank_id)
-    counts.new_entries = _entries(session, bank_id)
+    counts.records = _key(session, bank_id, large)
+    counts.new_entries = _entries(session, bank_id, large)
     if replace:
-        _collect_removed(session, bank_id)
+        _collect_removed(session, bank_id, large)
     counts.reclassified, counts.new_provenance = _provenance(session, bank_id)
     counts.unchanged = counts.records - counts.reclassified - counts.new_provenance
     if replace:
         counts.removed, counts.disabled_entries = _remove(session)
     _variants(session)
     counts.seq = _log_changes(session, replace)
-    _drop(session)
+    _drop(session, replace)
     return counts

@@ -39,6 +39,11 @@ class Bank(Base):
     pdq_threshold: Mapped[int] = mapped_column(Integer, default=31)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The digest of the last file imported into this bank (with its format and mode) and its
+    # record count, cleared by any other change to the bank's entries: importing that file
+    # again finds nothing to do without reading it (`banks.service.import_rows`).
+    import_digest: Mapped[str | None] = mapped_column(String(100))
+    import_records: Mapped[int | None] = mapped_column(Integer)
 
 
 class BankSignal(Base):
@@ -55,7 +60,8 @@ class BankEntry(Base):
     __tablename__ = "bank_entries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"), index=True)
+    # No index of its own on bank_id: the unique (bank_id, signal_id) index serves it.
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"))
     signal_id: Mapped[int] = mapped_column(ForeignKey("bank_signals.id"), index=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -67,7 +73,7 @@ class Provenance(Base):
     __tablename__ = "bank_provenance"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("bank_entries.id"))  # unique index leads
     contributor: Mapped[str] = mapped_column(String(200), default="")
     source_list: Mapped[str] = mapped_column(String(200), default="")
     contributed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -90,7 +96,7 @@ class SignalVariant(Base):
     __tablename__ = "bank_signal_variants"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    signal_id: Mapped[int] = mapped_column(ForeignKey("bank_signals.id"), index=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("bank_signals.id"))  # unique index leads
     label: Mapped[str] = mapped_column(String(60))  # e.g. original:original, original:rot90
     value: Mapped[str] = mapped_column(String(64))
 
@@ -98,15 +104,17 @@ class SignalVariant(Base):
 
 
 class IndexChange(Base):
-    """A signal whose presence in the match index may have changed. `seq` numbers the writing
-    transaction, in commit order (`banks.changes`): followers read `seq > last seen`."""
+    """Signals whose presence in the match index may have changed: the ids `signal_id` to
+    `last_signal_id`, inclusive (a bulk import of new signals is one row, not one per signal).
+    `seq` numbers the writing transaction, in commit order (`banks.changes`): followers read
+    `seq > last seen`."""
 
     __tablename__ = "bank_index_changes"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    signal_id: Mapped[int] = mapped_column(BigInteger)
+    signal_id: Mapped[int] = mapped_column(BigInteger)  # the first of the range
+    last_signal_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
-    __table_args__ = (Index("ix_bank_index_changes_at", "at"),
-                      Index("ix_bank_index_changes_seq", "seq"))
+    __table_args__ = (Index("ix_bank_index_changes_seq", "seq"),)

@@ -30,6 +30,7 @@ class ImportResult(BaseModel):
     unchanged: int = 0
     removed: int = 0  # provenance rows a replacing import no longer lists
     disabled_entries: int = 0  # entries those removals left without a source
+    identical: bool = False  # the bank's last imported file again: nothing was read or written
 
 
 class Disagreement(BaseModel):

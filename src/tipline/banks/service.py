@@ -64,17 +64,22 @@ def import_records(session: Session, bank: Bank, records: Iterable[HashRecord], 
 
 def import_rows(session: Session, bank: Bank, rows: Iterable[Row], actor: Actor,
                 *, replace: bool = False, on_chunk: Callable[[int], None] | None = None,
-                variants: dict[str, list[tuple[str, str]]] | None = None) -> ImportResult:
+                variants: dict[str, list[tuple[str, str]]] | None = None,
+                digest: str | None = None) -> ImportResult:
     """Add hashes with their provenance to a bank, streaming: validated rows
     (`rules.STAGE_COLUMNS`) are staged chunk by chunk (`staging`) and merged with set-based
     statements (`merge`). The same hash already
     stored keeps its one signal row and gains this bank's entry and this source's provenance;
     re-importing a source rewrites only the provenance rows whose content changed. `replace`:
     the file is its sources' whole list, so what they no longer list is removed. `variants`
-    maps a PDQ value to extra (label, hash) pairs computed from the media."""
+    maps a PDQ value to extra (label, hash) pairs computed from the media. `digest` names
+    the file (its bytes, format and mode, `usecases.file_digest`): the same file as the bank's
+    last import, with nothing changed in the bank since, is not read again."""
+    if digest is not None and bank.import_digest == digest:
+        return _identical(session, bank, actor)
     staging.create(session)
     loaded = staging.load(session, rows, on_chunk)
-    counts = merge.merge(session, bank.id, replace)
+    counts = merge.merge(session, bank.id, replace, loaded)
     staging.drop(session)
     if variants:
         _add_variants(session, variants)
@@ -83,6 +88,16 @@ def import_rows(session: Session, bank: Bank, rows: Iterable[Row], actor: Actor,
         new_entries=counts.new_entries, new_provenance=counts.new_provenance,
         reclassified=counts.reclassified, unchanged=counts.unchanged, removed=counts.removed,
         disabled_entries=counts.disabled_entries)
+    bank.import_digest, bank.import_records = digest, (loaded if digest else None)
+    record(session, actor, "bank.import", "bank", bank.id, **result.model_dump(exclude={"bank"}))
+    return result
+
+
+def _identical(session: Session, bank: Bank, actor: Actor) -> ImportResult:
+    """The bank's last import again: every record is as stored, and it says so."""
+    records = bank.import_records or 0
+    result = ImportResult(bank=bank.name, records=records, new_signals=0, new_entries=0,
+                          new_provenance=0, unchanged=records, identical=True)
     record(session, actor, "bank.import", "bank", bank.id, **result.model_dump(exclude={"bank"}))
     return result
 
@@ -116,6 +131,7 @@ def set_entry_enabled(session: Session, bank: Bank, signal_type: str, value: str
     if entry is None:
         raise BankError(f"bank {bank.name!r} has no {signal_type} entry {value}")
     session.execute(update(BankEntry).where(BankEntry.id == entry.id).values(enabled=enabled))
+    bank.import_digest = None  # the bank no longer holds what its last file said
     changes.log_signals(session, [entry.signal_id])
     record(session, actor, "bank.entry.enable" if enabled else "bank.entry.disable",
            "bank_entry", entry.id, bank=bank.name)

@@ -9,6 +9,7 @@ processes follow the change log).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,15 +92,27 @@ def chosen_format(f: IO[bytes], filename: str, fmt: str) -> str:
 def import_file(db: Database, user: StaffUser | None, name: str, path: Path, fmt: str,
                 actor: Actor, *, replace: bool = False, on_progress: Callable[[int, int], None]
                 | None = None, on_commit: OnCommit = None) -> ImportResult:
-    """Stream a hash list into a bank, all or nothing. `on_progress(bytes read, records)`."""
+    """Stream a hash list into a bank, all or nothing. `on_progress(bytes read, records)`.
+    The bank's last imported file again (same bytes, format and mode) is not read again."""
     with path.open("rb") as f:
         chosen = chosen_format(f, path.name, fmt)
+        digest = file_digest(f, chosen, replace)
         with _write(db, user, on_commit) as session:
             bank = service.require_bank(session, name)
             rows = stream_rows(chosen, f, bank.kind)  # type: ignore[arg-type]
             progress = (lambda n: on_progress(f.tell(), n)) if on_progress else None
             return service.import_rows(session, bank, rows, actor, replace=replace,
-                                       on_chunk=progress)
+                                       on_chunk=progress, digest=digest)
+
+
+def file_digest(f: IO[bytes], fmt: str, replace: bool) -> str:
+    """SHA-256 of the file's bytes, with the format and mode that read it (the same bytes
+    imported with `replace` do more than without); leaves the file at its start."""
+    digest = hashlib.sha256()
+    while block := f.read(1 << 20):
+        digest.update(block)
+    f.seek(0)
+    return f"{fmt}:{'replace' if replace else 'add'}:{digest.hexdigest()}"
 
 
 def add_entry(db: Database, user: StaffUser | None, name: str, record: HashRecord,

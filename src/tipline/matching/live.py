@@ -1,7 +1,7 @@
 """The PDQ match index of one process, kept current with the banks without rebuilds.
 
-Banks write an `IndexChange` row for every signal whose presence in the index may have changed,
-numbered by `seq` in commit order (`banks.changes`). Each process follows that log by its last
+Banks log every signal whose presence in the index may have changed, numbered
+by `seq` in commit order (`banks.changes`). Each process follows that log by its last
 `seq`: a poll with nothing new reads no rows, and a bulk import is read once. For the signals
 touched it asks the database for the truth (does the signal have an enabled entry?) in one
 streamed query and adds or removes their variants. Applying the truth rather than the logged
@@ -22,13 +22,15 @@ from typing import IO, Any
 import numpy as np
 from sqlalchemy import func, select
 
-from tipline.banks.models import BankEntry, IndexChange, SignalVariant
+from tipline.banks import changes
+from tipline.banks.models import Bank, BankEntry, SignalVariant
 from tipline.db import Database
 
 log = logging.getLogger(__name__)
 META = "live-meta.json"
 BATCH_MIN = 16  # below this, one query per hash beats starting the batch workers
 CHUNK = 50_000  # variant rows applied per step while following a large change
+RANGES_PER_QUERY = 500  # runs of changed signal ids read per query (`banks.changes`)
 
 
 class LiveIndex:
@@ -40,6 +42,11 @@ class LiveIndex:
         self.last_seq = 0
         self.max_added = 0  # the highest variant id ever added: higher ones are not indexed
         self.rows_read = 0  # change-log and variant rows read by syncs (for tests, benchmarks)
+        # The widest PDQ distance of any bank (None: no bank), the radius lookups ask for.
+        # Thresholds are set when a bank is made, and a bank's entries reach the index only
+        # through the change log, so re-reading it whenever a sync applies changes suffices:
+        # a lookup then reads no bank list.
+        self.radius: int | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -61,17 +68,25 @@ class LiveIndex:
             self.max_added = int(meta.get("max_added", 2**62))
         else:
             self._build()
+        self.radius = _widest_threshold(self.db)
         self.sync()
 
     def _build(self) -> None:
         from tipline.matching.index import PdqIndex
 
         with self.db.sessions() as session:
-            head = session.scalar(select(func.max(IndexChange.seq)))
+            head = changes.latest_seq(session)
             rows = session.execute(
                 select(SignalVariant.id, SignalVariant.value)
-                .where(SignalVariant.signal_id.in_(_live_signals())))
-            ids, hashes = _arrays(list(rows))
+                .where(SignalVariant.signal_id.in_(_live_signals()))
+                .execution_options(yield_per=CHUNK))
+            # Arrays chunk by chunk: a million rows as Python objects at once were ~200 MB
+            # that the allocator kept as the process's resident memory after the build.
+            parts = [_arrays(list(part)) for part in rows.partitions()]
+        ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        hashes = np.concatenate([p[1] for p in parts]) if parts else \
+            np.zeros((0, 32), dtype=np.uint8)
+        del parts
         self.index = PdqIndex(self._pdq_dir())
         if len(ids):
             self.index.add(ids, hashes)
@@ -85,24 +100,24 @@ class LiveIndex:
     def sync(self) -> int:
         """Apply changes logged since the last sync; returns how many signals were touched."""
         with self._lock, self.db.sessions() as session:
-            head = session.scalar(select(func.max(IndexChange.seq)).where(
-                IndexChange.seq > self.last_seq))
+            head = changes.latest_seq(session, self.last_seq)
             self.rows_read += 1
             if head is None:
                 return 0
-            touched = (select(IndexChange.signal_id).where(
-                IndexChange.seq > self.last_seq, IndexChange.seq <= head).distinct().subquery())
-            signals = session.scalar(select(func.count()).select_from(touched)) or 0
+            ranges = changes.changed_ranges(session, self.last_seq, head)
             live = select(BankEntry.signal_id).where(
                 BankEntry.signal_id == SignalVariant.signal_id, BankEntry.enabled.is_(True))
-            rows = session.execute(
-                select(SignalVariant.id, SignalVariant.value, live.exists())
-                .join(touched, touched.c.signal_id == SignalVariant.signal_id)
-                .execution_options(yield_per=CHUNK))
-            for part in rows.partitions():
-                self._apply(list(part))
+            for start in range(0, len(ranges), RANGES_PER_QUERY):
+                part_ranges = ranges[start:start + RANGES_PER_QUERY]
+                rows = session.execute(
+                    select(SignalVariant.id, SignalVariant.value, live.exists())
+                    .where(changes.in_ranges(SignalVariant.signal_id, part_ranges))
+                    .execution_options(yield_per=CHUNK))
+                for part in rows.partitions():
+                    self._apply(list(part))
+            self.radius = session.scalar(select(func.max(Bank.pdq_threshold)))
             self.last_seq = head
-            return int(signals)
+            return sum(last - first + 1 for first, last in ranges)
 
     def _apply(self, rows: list[Any]) -> None:
         """Remove the rows' variants that may be indexed, then add the live ones."""
@@ -188,12 +203,16 @@ class LiveIndex:
         return 0 if self.index is None else len(self.index)
 
 
+def _widest_threshold(db: Database) -> int | None:
+    with db.sessions() as session:
+        return session.scalar(select(func.max(Bank.pdq_threshold)))
+
+
 def _live_signals():  # type: ignore[no-untyped-def]
     return select(BankEntry.signal_id).where(BankEntry.enabled.is_(True)).distinct()
 
 
 def _arrays(rows: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    hashes = np.array([np.frombuffer(bytes.fromhex(r[1]), dtype=np.uint8) for r in rows],
-                      dtype=np.uint8).reshape(len(rows), 32)
-    return ids, hashes
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    raw = bytes.fromhex("".join(r[1] for r in rows))  # one buffer, not an array per hash
+    return ids, np.frombuffer(raw, dtype=np.uint8).reshape(len(rows), 32).copy()

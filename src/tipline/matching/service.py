@@ -1,9 +1,10 @@
 """Looking hashes up in the banks: exact for cryptographic and vendor hashes, near for PDQ.
 
 Lookups are batched: `find_hits_many` takes every file (or hash) of one request and reads the
-banks with a fixed number of queries (enabled banks; exact signals; entries behind the index's
-variant ids), whatever the number of hashes or matches; `provenance_of` reads the provenance of
-all matched entries in one query. The index answers the PDQ part for all hashes at once.
+banks with a fixed number of queries (exact signals; entries behind the index's variant ids,
+each with its bank, enabled banks only), whatever the number of hashes or matches;
+`provenance_of` reads the provenance of all matched entries in one query. The index answers
+the PDQ part for all hashes at once.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
 
 from tipline.banks.models import Bank, BankEntry, BankSignal, Provenance, SignalVariant
+from tipline.db import Executor
 from tipline.hashing.media import MediaHashes
 from tipline.matching.rules import Hit
 
@@ -23,6 +24,9 @@ CHUNK = 5_000  # keys per IN list: a batch of 1,000 hashes and its matches take 
 
 
 class PdqLookup(Protocol):
+    # The widest distance any bank accepts (None: no bank): the radius to ask the index for.
+    radius: int | None
+
     def query(self, hex_hash: str, radius: int) -> list[tuple[int, int]]: ...
 
     def query_many(self, hex_hashes: list[str], radius: int) -> list[list[tuple[int, int]]]: ...
@@ -53,49 +57,45 @@ class EntryRow(NamedTuple):
     signal_type: str
 
 
-def _banks(session: Session) -> dict[int, tuple[str, str, int]]:
-    rows = session.execute(select(Bank.id, Bank.name, Bank.kind, Bank.pdq_threshold)
-                           .where(Bank.enabled.is_(True)))
-    return {bank_id: (name, kind, threshold) for bank_id, name, kind, threshold in rows}
-
-
 def _chunks(items: list[Any]) -> list[list[Any]]:
     return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
-def _exact_entries(session: Session, banks: dict[int, tuple[str, str, int]],
+# What a matched entry needs of its bank, read in the same query as the entry (enabled banks
+# only), so a lookup reads no separate bank list.
+_ENTRY_COLUMNS = (BankEntry.signal_id, BankEntry.id, BankEntry.bank_id, Bank.name, Bank.kind,
+                  Bank.pdq_threshold, BankSignal.signal_type)
+
+
+def _exact_entries(session: Executor,
                    keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[EntryRow]]:
     found: dict[tuple[str, str], list[EntryRow]] = defaultdict(list)
     for part in _chunks(keys):
         rows = session.execute(
-            select(BankSignal.signal_type, BankSignal.value, BankSignal.id, BankEntry.id,
-                   BankEntry.bank_id)
+            select(BankSignal.value, *_ENTRY_COLUMNS)
             .join(BankEntry, BankEntry.signal_id == BankSignal.id)
+            .join(Bank, Bank.id == BankEntry.bank_id)
             .where(tuple_(BankSignal.signal_type, BankSignal.value).in_(part),
-                   BankEntry.enabled.is_(True)))
-        for stype, value, sid, entry_id, bank_id in rows:
-            if bank_id in banks:
-                name, kind, threshold = banks[bank_id]
-                found[(stype, value)].append(
-                    EntryRow(sid, entry_id, bank_id, name, kind, threshold, stype))
+                   BankEntry.enabled.is_(True), Bank.enabled.is_(True)))
+        for value, *entry in rows:
+            row = EntryRow._make(entry)
+            found[(row.signal_type, value)].append(row)
     return found
 
 
-def _variant_entries(session: Session, banks: dict[int, tuple[str, str, int]],
-                     variant_ids: list[int]) -> dict[int, list[EntryRow]]:
+def _variant_entries(session: Executor, variant_ids: list[int]) -> dict[int, list[EntryRow]]:
     """Enabled entries of enabled banks reachable from index variant ids, in one query."""
     found: dict[int, list[EntryRow]] = defaultdict(list)
     for part in _chunks(variant_ids):
         rows = session.execute(
-            select(SignalVariant.id, BankEntry.signal_id, BankEntry.id, BankEntry.bank_id,
-                   BankSignal.signal_type)
+            select(SignalVariant.id, *_ENTRY_COLUMNS)
             .join(BankEntry, BankEntry.signal_id == SignalVariant.signal_id)
+            .join(Bank, Bank.id == BankEntry.bank_id)
             .join(BankSignal, BankSignal.id == SignalVariant.signal_id)
-            .where(SignalVariant.id.in_(part), BankEntry.enabled.is_(True)))
-        for vid, sid, entry_id, bank_id, stype in rows:
-            if bank_id in banks:
-                name, kind, threshold = banks[bank_id]
-                found[vid].append(EntryRow(sid, entry_id, bank_id, name, kind, threshold, stype))
+            .where(SignalVariant.id.in_(part), BankEntry.enabled.is_(True),
+                   Bank.enabled.is_(True)))
+        for vid, *entry in rows:
+            found[vid].append(EntryRow._make(entry))
     return found
 
 
@@ -146,18 +146,16 @@ def _near(index: PdqLookup | None, lookups: list[Lookup], radius: int | None
     return near, frames
 
 
-def find_hits_many(session: Session, index: PdqLookup | None,
+def find_hits_many(session: Executor, index: PdqLookup | None,
                    lookups: list[Lookup]) -> list[list[Hit]]:
     """All bank hits of each lookup, reading the banks with a fixed number of queries."""
-    banks = _banks(session)
-    radius = max((t for _, _, t in banks.values()), default=None)
     keys = list({(q.signal_type, q.value) for lk in lookups for q in lk.queries
                  if q.signal_type not in ("pdq", "vpdq")})
-    exact = _exact_entries(session, banks, keys) if keys and banks else {}
-    near, frames = _near(index, lookups, radius)
+    exact = _exact_entries(session, keys) if keys else {}
+    near, frames = _near(index, lookups, index.radius if index is not None else None)
     variant_ids = sorted({vid for group in (*near, *frames) for answer in group
                           for vid, _ in answer})
-    entries = _variant_entries(session, banks, variant_ids) if variant_ids else {}
+    entries = _variant_entries(session, variant_ids) if variant_ids else {}
     results = []
     for lk, pdq_answers, frame_answers in zip(lookups, near, frames, strict=True):
         hits = [_hit(row, 0, q.label) for q in lk.queries
@@ -173,7 +171,7 @@ def find_hits_many(session: Session, index: PdqLookup | None,
     return results
 
 
-def find_hits(session: Session, index: PdqLookup | None, queries: list[Query],
+def find_hits(session: Executor, index: PdqLookup | None, queries: list[Query],
               frames: list[str] | None = None) -> list[Hit]:
     """All bank hits of one file: `queries` are its hashes, `frames` its good vPDQ frames."""
     return find_hits_many(session, index, [Lookup(queries, frames or [])])[0]
@@ -192,7 +190,7 @@ def good_frames(frames: list[tuple[str, int]]) -> list[str]:
     return list(dict.fromkeys(h for h, quality in frames if quality >= 50))
 
 
-def provenance_of(session: Session, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def provenance_of(session: Executor, entry_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Provenance of every matched entry of a request, in one query (per 5,000 entries)."""
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     columns = (Provenance.entry_id, Provenance.contributor, Provenance.source_list,
