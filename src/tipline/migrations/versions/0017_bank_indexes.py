@@ -1,8 +1,8 @@
 """hash lists at scale: drop indexes a unique index already covers, log index changes as signal id
 ranges, remember each bank's last imported file
 
-Revision ID: 0013_bank_indexes
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01 22:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013_bank_indexes'
-down_revision = '0012'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
