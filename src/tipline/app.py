@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from tipline import __version__
 from tipline.agencies import api as agencies_api
+from tipline.alerts import api as alerts_api
 from tipline.banks import api as banks_api
 from tipline.cases import api as cases_api
 from tipline.classification import api as classification_api
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(clusters_api.router)
     app.include_router(agencies_api.router)
     app.include_router(routing_api.router)
+    app.include_router(alerts_api.router)
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
     web.install(app, state)

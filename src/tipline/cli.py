@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from tipline import __version__, cli_context
 from tipline.agencies import cli as agencies_cli
+from tipline.alerts import cli as alerts_cli
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
@@ -21,13 +22,15 @@ from tipline.cli_context import database
 from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
+from tipline.routing import cli as routing_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
 if TYPE_CHECKING:
     from tipline.state import AppState
 
-app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True)
+app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True,
+                  cls=cli_context.KindGroup, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 reporters_app = typer.Typer(help="Reporter organisations and their credentials.",
                             no_args_is_help=True)
@@ -38,13 +41,15 @@ app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(cases_cli.app, name="cases")
 app.add_typer(agencies_cli.app, name="agencies")
+app.add_typer(routing_cli.app, name="routing")
+app.add_typer(alerts_cli.app, name="alerts")
 # The forecast reads routes and deliveries, which sit above the registry: composed here.
 agencies_cli.app.command("forecast")(delivery_cli.forecast)
 app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
-console = Console()
+console = cli_context.console()
 CLI = Actor("cli")
 
 
@@ -85,7 +90,7 @@ def reporters_add(
             reporter = create_reporter(session, data, CLI)
             console.print(f"reporter {reporter.id} {name!r} created (username {username})")
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {cli_context.describe(exc)}")
         raise typer.Exit(2) from exc
 
 
@@ -110,9 +115,15 @@ def serve(host: str | None = typer.Option(None, help="Listen address."),
     from tipline.app import create_app
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    where = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"tipline {__version__} serving on {where} (API docs {where}/docs, web UI "
+                  f"{where}/login); database {_redact(settings.resolved_database_url)}; "
+                  "Ctrl-C to stop")
+    # uvicorn's access log: one line per request (method, path, status), never a body.
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning")
+                log_level="info", access_log=True)
 
 
 @app.command()
@@ -185,7 +196,7 @@ def submit(
         if not path.is_file():
             console.print(f"[red]error:[/red] {path} is not a file")
             raise typer.Exit(2)
-    is_xml = document.suffix.lower() == ".xml"
+    is_xml = _is_xml(document)
     client = (NcmecClient if is_xml else JsonClient)(url, username, password)
     outcome = submit_path(client, document, list(files or []))
     if not outcome.ok:
@@ -195,11 +206,31 @@ def submit(
                   f"quality {outcome.quality}; issues: {', '.join(outcome.issues) or 'none'}")
 
 
+def _is_xml(document: Path) -> bool:
+    """XML (sent to /ispws) or JSON (sent to /api/v1/reports), by suffix or else by the first
+    character; anything else is refused before a request is made."""
+    import json
+
+    suffix = document.suffix.lower()
+    text = document.read_bytes()[:65536].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if suffix == ".xml" or (suffix != ".json" and text.startswith("<")):
+        if not text.startswith("<"):
+            raise typer.BadParameter(f"{document} is not XML", param_hint="DOCUMENT")
+        return True
+    try:
+        json.loads(document.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{document} is neither XML nor JSON ({exc})",
+                                 param_hint="DOCUMENT") from exc
+    return False
+
+
 @app.command()
 def scan(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of media."),
     output: Path | None = typer.Option(None, help="Write results here (default: stdout)."),
-    fmt: str = typer.Option("csv", "--format", help="csv or json."),
+    fmt: str = typer.Option("csv", "--format", callback=cli_context.one_of("csv", "json"),
+                            help="csv or json."),
 ) -> None:
     """Check a folder of media against the local banks, offline; CSV or JSON out."""
     from rich.progress import Progress
@@ -208,15 +239,12 @@ def scan(
     from tipline.matching.scan import media_files, render
     from tipline.matching.scan import scan as run_scan
 
-    if fmt not in ("csv", "json"):
-        console.print("[red]error:[/red] --format is csv or json")
-        raise typer.Exit(2)
     settings = _settings()
     with database(settings) as db:
         index = LiveIndex(db, settings.data_dir / "index")
         index.open()
         paths = media_files(folder)
-        err = Console(stderr=True)
+        err = cli_context.console(stderr=True)
         with Progress(console=err) as progress:
             task = progress.add_task("scanning", total=len(paths))
             rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))

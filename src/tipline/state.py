@@ -20,9 +20,11 @@ from tipline.delivery.worker import DeliveryWorker, build_worker
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
 from tipline.matching.live import LiveIndex
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
+from tipline.pipeline.reroute import reroute
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
+from tipline.routing.service import REROUTE, config_from
 from tipline.settings import Settings
 from tipline.triage import service as triage
 from tipline.workqueue.items import Handler, ItemWorker
@@ -58,7 +60,8 @@ def evidence_store_for(settings: Settings) -> EvidenceStore:
 
 def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
     """The handler of each `work_items` queue name: later work, queued rather than called."""
-    return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path)}
+    return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path),
+            REROUTE: partial(reroute, config_from(settings), settings.triage_policy_path)}
 
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from tipline import cli_context
 from tipline.audit.service import Actor
 from tipline.banks import service, store
 from tipline.banks.formats import hma
@@ -18,7 +18,7 @@ from tipline.banks.schemas import BankCreate
 from tipline.cli_context import database
 
 app = typer.Typer(help="Hash banks: lists of known hashes with provenance.", no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 CLI = Actor("cli")
 
 

@@ -155,6 +155,14 @@ def summary(console: Console, s: Summary) -> None:
 
 
 def closing(console: Console, url: str, log: str, keep_running: bool) -> None:
+    if not keep_running:  # the server stops now: advertise nothing that will not answer
+        console.print(Panel("\n".join([
+            "the demo server has stopped (--no-keep-running); its data stays in the data "
+            "folder.",
+            f"server log   {escape(log)}",
+            "run it again  tipline serve   (then the web UI at /login and API docs at /docs)",
+        ]), title="tipline demo", expand=False), highlight=False)
+        return
     first: DemoReporter = REPORTERS[1]
     lines = [
         f"server       [bold]{url}[/]   (log: {escape(log)})",
@@ -169,9 +177,8 @@ def closing(console: Console, url: str, log: str, keep_running: bool) -> None:
         f"try          curl -u {first.username}:{first.password} \\\n"
         f"               {url}/api/v1/reports",
         f"             curl -u {STAFF.username}:{STAFF.password} {url}/api/v1/worklist",
+        "[bold]the server keeps running; press Ctrl-C to stop it[/]",
     ]
-    if keep_running:
-        lines.append("[bold]the server keeps running; press Ctrl-C to stop it[/]")
     console.print(Panel("\n".join(lines), title="tipline demo", expand=False), highlight=False)
 
 
