@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tipline.audit.service import Actor
 from tipline.reporters.service import AuthenticatedReporter, authenticate
 from tipline.state import AppState
+from tipline.users.service import StaffCredentialCache
+from tipline.users.service import authenticate as staff_authenticate
 
 
 class BodyTooLarge(Exception):
@@ -110,8 +112,22 @@ async def current_reporter(request: Request) -> AuthenticatedReporter:
 
     reporter = await in_thread(check)
     if reporter is None:
-        raise AuthenticationRequired("the username or password is wrong")
+        raise AuthenticationRequired(await in_thread(_why_refused, state, *credentials))
     return reporter
+
+
+WRONG_CREDENTIALS = "the username or password is wrong"
+STAFF_ON_REPORTER_ROUTE = ("these are a staff user's credentials; this route takes a reporter "
+                           "account's (the API username and password of your organisation)")
+
+
+def _why_refused(state: AppState, username: str, password: str) -> str:
+    """Why credentials were refused on a reporter route: a staff user's right credentials
+    are told so (they are right, so this tells nothing an attacker could probe), anything
+    else is simply wrong."""
+    with state.db.sessions() as session:
+        staff = staff_authenticate(session, username, password, StaffCredentialCache(0))
+    return STAFF_ON_REPORTER_ROUTE if staff is not None else WRONG_CREDENTIALS
 
 
 def actor_for(reporter: AuthenticatedReporter, request: Request) -> Actor:

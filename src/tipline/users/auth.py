@@ -19,8 +19,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 
 from tipline.audit.service import Actor
+from tipline.credentials import CredentialCache
 from tipline.errors import Forbidden
-from tipline.http import AuthenticationRequired, basic_credentials, in_thread
+from tipline.http import WRONG_CREDENTIALS, AuthenticationRequired, basic_credentials, in_thread
+from tipline.reporters.service import authenticate
 from tipline.state import AppState
 from tipline.users.service import StaffCredentialCache, StaffUser
 from tipline.users.usecases import login
@@ -55,8 +57,20 @@ async def current_user(request: Request) -> StaffUser:
         return cached
     user: StaffUser | None = await in_thread(login, state.db, *credentials, cache)
     if user is None:
-        raise AuthenticationRequired("the username or password is wrong")
+        raise AuthenticationRequired(await in_thread(_why_refused, state, *credentials))
     return user
+
+
+REPORTER_ON_STAFF_ROUTE = ("these are a reporter account's credentials; this route is for the "
+                           "centre's staff users (reporters use /api/v1/reports and /ispws)")
+
+
+def _why_refused(state: AppState, username: str, password: str) -> str:
+    """Why credentials were refused on a staff route: a reporter account's right credentials
+    are told so, anything else is simply wrong."""
+    with state.db.sessions() as session:
+        reporter = authenticate(session, username, password, CredentialCache(0))
+    return REPORTER_ON_STAFF_ROUTE if reporter is not None else WRONG_CREDENTIALS
 
 
 def require_role(*roles: str) -> Callable[..., Awaitable[StaffUser]]:
