@@ -185,7 +185,8 @@ def _lower_priority(niceness: int) -> None:
 def submit(
     document: Path = typer.Argument(..., exists=True, help="Report as .xml or .json."),
     files: list[Path] = typer.Argument(None, help="Evidence files to upload with it."),
-    url: str = typer.Option("http://127.0.0.1:8000", help="tipline server base URL."),
+    url: str | None = typer.Option(None, help="tipline server base URL (default: "
+                                   "http://TIPLINE_HOST:TIPLINE_PORT, as `tipline serve`)."),
     username: str = typer.Option(..., envvar="TIPLINE_USERNAME", help="Reporter login."),
     password: str = typer.Option(..., envvar="TIPLINE_PASSWORD", help="Reporter password."),
 ) -> None:
@@ -197,6 +198,9 @@ def submit(
             console.print(f"[red]error:[/red] {path} is not a file")
             raise typer.Exit(2)
     is_xml = _is_xml(document)
+    if url is None:
+        settings = _settings()
+        url = f"http://{settings.host}:{settings.port}"
     client = (NcmecClient if is_xml else JsonClient)(url, username, password)
     outcome = submit_path(client, document, list(files or []))
     if not outcome.ok:
