@@ -20,6 +20,7 @@ from tipline.delivery import api as delivery_api
 from tipline.http import BodyLimitMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
+from tipline.openapi import install as install_openapi
 from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
     web.install(app, state)
+
+    install_openapi(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
