@@ -147,20 +147,24 @@ def add_entry(name: str = typer.Argument(..., help="Bank to add to."),
 def export_file(name: str = typer.Argument(..., help="Bank to export."),
                 path: Path = typer.Argument(..., dir_okay=False, help="Output file."),
                 fmt: str = typer.Option("csv", "--format",
+                                        callback=cli_context.one_of("vics", "ncmec", "hma",
+                                                                    "csv"),
                                         help="vics, ncmec, hma or csv.")) -> None:
-    """Export a bank's enabled entries with their provenance."""
+    """Export a bank's enabled entries with their provenance: every record the format can
+    hold; the others are skipped and counted, with the reason."""
+    from tipline.banks.exporting import fit
     from tipline.banks.formats import FORMATS
 
-    if fmt not in FORMATS:
-        raise _fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     with _session(write=False) as session:
         bank = service.require_bank(session, name)
-        records = service.export_records(session, bank)
+        plan = fit(service.export_records(session, bank), fmt)
         # HMA lists carry polarity per row; tipline keeps it per bank.
-        data = hma.write(records, category=hma.NEGATIVE) if fmt == "hma" and \
-            bank.kind == "negative" else FORMATS[fmt].write(records)
+        data = hma.write(plan.records, category=hma.NEGATIVE) if fmt == "hma" and \
+            bank.kind == "negative" else FORMATS[fmt].write(plan.records)
     path.write_bytes(data)
-    console.print(f"exported {len(records)} records from {name!r} to {path} ({fmt})")
+    console.print(f"exported {len(plan.records)} records from {name!r} to {path} ({fmt})")
+    for reason, count in plan.reasons():
+        console.print(f"skipped {count} record(s): {reason}")
 
 
 @app.command("report")
