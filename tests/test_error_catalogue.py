@@ -82,3 +82,8 @@ def test_the_cyber_tipline_dialect_is_unchanged(server: LiveServer, http: httpx.
     assert response.status_code == 404
     assert "<responseCode>4000</responseCode>" in response.text
     assert "<responseDescription>Not Found</responseDescription>" in response.text
+    add_user(server.state, "analyst-8")
+    staff = http.get(f"{server.url}/ispws/status", auth=("analyst-8", STAFF_PASSWORD))
+    assert staff.status_code == 401 and "<responseCode>2000</responseCode>" in staff.text
+    assert ("<responseDescription>the username or password is wrong</responseDescription>"
+            in staff.text)

@@ -112,6 +112,8 @@ async def current_reporter(request: Request) -> AuthenticatedReporter:
 
     reporter = await in_thread(check)
     if reporter is None:
+        if request.url.path.startswith("/ispws"):  # NCMEC's dialect keeps its one answer
+            raise AuthenticationRequired(WRONG_CREDENTIALS)
         raise AuthenticationRequired(await in_thread(_why_refused, state, *credentials))
     return reporter
 

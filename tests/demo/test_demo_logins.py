@@ -57,6 +57,8 @@ def test_a_stopped_demo_server_is_not_advertised() -> None:
     text = out.getvalue()
     assert "http://127.0.0.1:8123" not in text and "stopped" in text
     assert "tipline serve" in text
+    for entry in LOGINS:  # they work again with `tipline serve` on the same data
+        assert f"{entry.username} / {entry.password}" in text
 
 
 def test_tipline_demo_listens_on_tipline_port(monkeypatch: pytest.MonkeyPatch) -> None:
