@@ -61,6 +61,8 @@ def test_submit_a_file_that_is_neither_xml_nor_json(cli_env: None, tmp_path: Pat
     (["deliveries", "list", "--status", "lost"], "'lost' is not one of pending"),
     (["alerts", "list", "--kind", "odd"], "'odd' is not one of unroutable"),
     (["scan", ".", "--format", "xml"], "'xml' is not one of csv, json"),
+    (["banks", "create", "b", "--kind", "odd"], "'odd' is not one of positive, negative"),
+    (["banks", "export", "b", "out.x", "--format", "odd"], "'odd' is not one of vics"),
 ])
 def test_options_with_a_fixed_set_of_values_refuse_others(cli_env: None, args: list[str],
                                                           expected: str) -> None:
@@ -75,7 +77,7 @@ def test_retrying_a_delivery_that_does_not_exist(cli_env: None, settings: Settin
 def test_a_short_password_is_told_without_pydantic_links(cli_env: None) -> None:
     line = refused("reporters", "add", "Example", "--username", "example", "--password",
                    "short", status=2)
-    assert "--password: String should have at least 12 characters" in line
+    assert "password: String should have at least 12 characters" in line
     assert "pydantic" not in line and "http" not in line
 
 

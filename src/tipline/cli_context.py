@@ -93,13 +93,13 @@ def _user_error(exc: BaseException) -> tuple[str, int] | None:
 
 def describe(exc: Exception) -> str:
     """An error's message for a person: pydantic's without its links to pydantic's site, each
-    field named as the command's option (or, for settings, as the `TIPLINE_*` variable)."""
+    field by name (for settings, as its `TIPLINE_*` variable)."""
     if not isinstance(exc, ValidationError):
         return str(exc)
     if exc.title == "Settings":
         return "invalid settings: " + "; ".join(
             f"TIPLINE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-    return "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: "
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: "
                      f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
 
 

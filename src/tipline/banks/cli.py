@@ -35,12 +35,14 @@ def _session(write: bool = True, failing: str = "") -> Iterator[Session]:
         with database() as db, db.transaction() if write else db.sessions() as session:
             yield session
     except ValueError as exc:
-        raise _fail(f"{failing}{exc}") from exc
+        raise _fail(f"{failing}{cli_context.describe(exc)}") from exc
 
 
 @app.command("create")
 def create(name: str = typer.Argument(..., help="Bank name."),
-           kind: str = typer.Option("positive", help="positive, or negative (suppresses)."),
+           kind: str = typer.Option("positive", callback=cli_context.one_of("positive",
+                                                                            "negative"),
+                                    help="positive, or negative (suppresses)."),
            threshold: int = typer.Option(31, help="PDQ distance threshold, 0-64."),
            description: str = typer.Option("", help="What the bank holds.")) -> None:
     """Create a bank."""
@@ -84,6 +86,8 @@ def enable(name: str = typer.Argument(..., help="Bank name.")) -> None:
 def import_file(name: str = typer.Argument(..., help="Bank to import into."),
                 path: Path = typer.Argument(..., exists=True, dir_okay=False),
                 fmt: str = typer.Option("auto", "--format",
+                                        callback=cli_context.one_of("auto", "vics", "ncmec",
+                                                                    "hma", "csv"),
                                         help="vics, ncmec, hma, csv, or auto."),
                 replace: bool = typer.Option(
                     False, "--replace", help="The file is its sources' whole list: remove "
