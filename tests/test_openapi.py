@@ -103,3 +103,21 @@ def test_report_schemas_come_from_the_xsd_and_their_examples_validate() -> None:
     assert upload["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
     assert set(schemas[openapi.ERROR]["properties"]["error"]["properties"]["type"]["enum"]) == (
         web_errors.OWN_TYPES | web_errors.domain_types())
+
+
+def test_the_intake_answers_have_valid_examples() -> None:
+    """What an integrator's code reads first (submitted, uploaded, finished) has an example,
+    accepted by the model the route answers with."""
+    app = _app()
+    spec = app.openapi()
+    shown = set()
+    for path, method, route in openapi.api_routes(app):
+        for status, answer in spec["paths"][path][method]["responses"].items():
+            media = answer.get("content", {}).get("application/json", {})
+            if status.startswith("2") and "example" in media:
+                assert route.response_model is not None, path
+                TypeAdapter(route.response_model).validate_python(media["example"])
+                shown.add(openapi.model_name(media["schema"]))
+    assert shown == set(openapi.ANSWER_EXAMPLES)
+    create = spec["paths"]["/api/v1/reports"]["post"]["responses"]["201"]
+    assert create["content"]["application/json"]["example"]["report_id"] == 1

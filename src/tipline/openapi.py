@@ -188,6 +188,23 @@ EXAMPLES: dict[str, Any] = {
     "Detail": {"received_by": "duty desk", "reference": "INC-2026-0042"},
 }
 
+# Examples of the JSON intake API's answers, by model name (validated against their models by
+# `tests/test_openapi.py`): what an integrator's code reads first.
+ANSWER_EXAMPLES: dict[str, Any] = {
+    "SubmittedOut": {"report_id": 1, "status": "open", "created": True},
+    "UploadedOut": {"report_id": 1, "file_id": "8f14e45fceea167a5a36dedd4bea2543",
+                    "size": 48213, "md5": "3e700a97fab87c6b3482503cf8bf9d60",
+                    "sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12",
+                    "sha256": "0839a20734f4eca445cb52d348ce2cc6489ec9745732951dccdea1b8f144d147"},
+    "FinishedOut": {"report_id": 1, "status": "finished",
+                    "files": ["8f14e45fceea167a5a36dedd4bea2543"],
+                    "quality": {"score": 92, "issues": [{
+                        "code": "file_viewed_unknown", "severity": "warning",
+                        "path": "file[8f14e45fceea167a5a36dedd4bea2543].fileViewedByEsp",
+                        "message": "say whether a person at your organisation viewed the "
+                                   "file"}]}},
+}
+
 
 # --- security and answers --------------------------------------------------------------------
 
@@ -286,6 +303,11 @@ def _complete(operation: dict[str, Any], path: str, route: APIRoute, method: str
     if path.startswith("/ispws"):
         responses["200"] = ISPWS_ANSWER if path != "/ispws/xsd" else XSD_ANSWER
     responses.pop("422", None)  # FastAPI's default; tipline answers 400 (web_errors)
+    for answer in responses.values():
+        for media in answer.get("content", {}).values():
+            name = model_name(media.get("schema", {}))
+            if "example" not in media and name in ANSWER_EXAMPLES:
+                media["example"] = ANSWER_EXAMPLES[name]
     for status, answer in _answers(path, scheme, method).items():
         responses.setdefault(status, answer)
 
