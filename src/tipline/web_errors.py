@@ -27,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from tipline.errors import DomainError
+from tipline.errors import Conflict, DomainError, Forbidden
 from tipline.http import AuthenticationRequired, BodyTooLarge
 from tipline.ncmec.responses import done_response, report_response
 from tipline.ncmec.schema import SchemaError
@@ -63,8 +63,8 @@ OWN_TYPES = frozenset({MALFORMED_XML, VALIDATION_FAILED, PAYLOAD_TOO_LARGE,
                        AUTHENTICATION_REQUIRED, NOT_FOUND, METHOD_NOT_ALLOWED, INVALID_REQUEST,
                        SERVER_ERROR})
 # Starlette's own HTTP errors (an unknown path, a method a route does not take).
-HTTP_TYPES = {401: AUTHENTICATION_REQUIRED, 404: NOT_FOUND, 405: METHOD_NOT_ALLOWED,
-              413: PAYLOAD_TOO_LARGE}
+HTTP_TYPES = {401: AUTHENTICATION_REQUIRED, 403: Forbidden.kind, 404: NOT_FOUND,
+              405: METHOD_NOT_ALLOWED, 409: Conflict.kind, 413: PAYLOAD_TOO_LARGE}
 
 
 def domain_types() -> set[str]:
