@@ -78,7 +78,7 @@ def graph() -> dict[str, set[str]]:
 
 
 COMPOSITION = {"app", "state", "http", "client", "web_errors", "web", "cli", "cli_context",
-               "demo"}
+               "demo", "openapi"}
 
 
 def test_every_package_is_in_a_layer() -> None:

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 
 from tipline import __version__
 from tipline.agencies import api as agencies_api
+from tipline.alerts import api as alerts_api
 from tipline.banks import api as banks_api
 from tipline.cases import api as cases_api
 from tipline.classification import api as classification_api
@@ -22,6 +23,7 @@ from tipline.http import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
 from tipline.outcomes import api as outcomes_api
+from tipline.openapi import install as install_openapi
 from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings
@@ -64,12 +66,15 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(clusters_api.router)
     app.include_router(agencies_api.router)
     app.include_router(routing_api.router)
+    app.include_router(alerts_api.router)
     app.include_router(deconfliction_api.router)
     app.include_router(delivery_api.router)
     app.include_router(outcomes_api.router)
     app.include_router(transparency_api.router)
     app.include_router(takedown_api.router)
     web.install(app, state)
+
+    install_openapi(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from tipline import __version__, cli_context
 from tipline.agencies import cli as agencies_cli
+from tipline.alerts import cli as alerts_cli
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
@@ -25,13 +26,15 @@ from tipline.feedback import cli as feedback_cli
 from tipline.reporters import cli as reporters_cli
 from tipline.takedown import cli as takedown_cli
 from tipline.transparency import cli as transparency_cli
+from tipline.routing import cli as routing_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
 if TYPE_CHECKING:
     from tipline.state import AppState
 
-app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True)
+app = typer.Typer(help="tipline: a reporting centre for CSEAI reports.", no_args_is_help=True,
+                  cls=cli_context.KindGroup, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 reporters_app = typer.Typer(help="Reporter organisations and their credentials.",
                             no_args_is_help=True)
@@ -45,6 +48,8 @@ app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")
 app.add_typer(cases_cli.app, name="cases")
 app.add_typer(agencies_cli.app, name="agencies")
+app.add_typer(routing_cli.app, name="routing")
+app.add_typer(alerts_cli.app, name="alerts")
 # The forecast reads routes and deliveries, which sit above the registry: composed here.
 agencies_cli.app.command("forecast")(delivery_cli.forecast)
 # Feedback on bank entries reads outcomes and reviews, which sit above the banks: composed here.
@@ -55,7 +60,7 @@ app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
 app.add_typer(transparency_cli.app, name="report")
 app.add_typer(takedown_cli.app, name="takedown")
-console = Console()
+console = cli_context.console()
 CLI = Actor("cli")
 
 
@@ -96,7 +101,7 @@ def reporters_add(
             reporter = create_reporter(session, data, CLI)
             console.print(f"reporter {reporter.id} {name!r} created (username {username})")
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {cli_context.describe(exc)}")
         raise typer.Exit(2) from exc
 
 
@@ -127,9 +132,15 @@ def serve(host: str | None = typer.Option(None, help="Listen address."),
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    where = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"tipline {__version__} serving on {where} (API docs {where}/docs, web UI "
+                  f"{where}/login); database {_redact(settings.resolved_database_url)}; "
+                  "Ctrl-C to stop")
+    # uvicorn's access log: one line per request (method, path, status), never a body.
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning")
+                log_level="info", access_log=True)
 
 
 @app.command()
@@ -196,7 +207,8 @@ def _lower_priority(niceness: int) -> None:
 def submit(
     document: Path = typer.Argument(..., exists=True, help="Report as .xml or .json."),
     files: list[Path] = typer.Argument(None, help="Evidence files to upload with it."),
-    url: str = typer.Option("http://127.0.0.1:8000", help="tipline server base URL."),
+    url: str | None = typer.Option(None, help="tipline server base URL (default: "
+                                   "http://TIPLINE_HOST:TIPLINE_PORT, as `tipline serve`)."),
     username: str = typer.Option(..., envvar="TIPLINE_USERNAME", help="Reporter login."),
     password: str = typer.Option(..., envvar="TIPLINE_PASSWORD", help="Reporter password."),
 ) -> None:
@@ -207,7 +219,10 @@ def submit(
         if not path.is_file():
             console.print(f"[red]error:[/red] {path} is not a file")
             raise typer.Exit(2)
-    is_xml = document.suffix.lower() == ".xml"
+    is_xml = _is_xml(document)
+    if url is None:
+        settings = _settings()
+        url = f"http://{settings.host}:{settings.port}"
     client = (NcmecClient if is_xml else JsonClient)(url, username, password)
     outcome = submit_path(client, document, list(files or []))
     if not outcome.ok:
@@ -217,11 +232,31 @@ def submit(
                   f"quality {outcome.quality}; issues: {', '.join(outcome.issues) or 'none'}")
 
 
+def _is_xml(document: Path) -> bool:
+    """XML (sent to /ispws) or JSON (sent to /api/v1/reports), by suffix or else by the first
+    character; anything else is refused before a request is made."""
+    import json
+
+    suffix = document.suffix.lower()
+    text = document.read_bytes()[:65536].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if suffix == ".xml" or (suffix != ".json" and text.startswith("<")):
+        if not text.startswith("<"):
+            raise typer.BadParameter(f"{document} is not XML", param_hint="DOCUMENT")
+        return True
+    try:
+        json.loads(document.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(f"{document} is neither XML nor JSON ({exc})",
+                                 param_hint="DOCUMENT") from exc
+    return False
+
+
 @app.command()
 def scan(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of media."),
     output: Path | None = typer.Option(None, help="Write results here (default: stdout)."),
-    fmt: str = typer.Option("csv", "--format", help="csv or json."),
+    fmt: str = typer.Option("csv", "--format", callback=cli_context.one_of("csv", "json"),
+                            help="csv or json."),
 ) -> None:
     """Check a folder of media against the local banks, offline; CSV or JSON out."""
     from rich.progress import Progress
@@ -230,15 +265,12 @@ def scan(
     from tipline.matching.scan import media_files, render
     from tipline.matching.scan import scan as run_scan
 
-    if fmt not in ("csv", "json"):
-        console.print("[red]error:[/red] --format is csv or json")
-        raise typer.Exit(2)
     settings = _settings()
     with database(settings) as db:
         index = LiveIndex(db, settings.data_dir / "index")
         index.open()
         paths = media_files(folder)
-        err = Console(stderr=True)
+        err = cli_context.console(stderr=True)
         with Progress(console=err) as progress:
             task = progress.add_task("scanning", total=len(paths))
             rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))

@@ -2,8 +2,9 @@
 
 Each error knows its HTTP status and its CyberTipline response code, so one place
 (`tipline.web_errors`) answers it in the dialect of the API that was called: an XML
-`reportResponse` under `/ispws`, JSON `{"error": {...}}` under `/api`, an HTML page later. Use
-cases never build responses, and handlers never catch domain errors one by one.
+`reportResponse` under `/ispws`, JSON `{"error": {...}}` under `/api`, an HTML page for the web
+UI. Use cases never build responses, and handlers never catch domain errors one by one. Every
+`kind` (the JSON error's `type`) is snake_case and listed in docs/errors.md (tested).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ class DomainError(Exception):
     http_status = 400
     kind = "invalid_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # where the request is at fault (a JSON path, `header.X`...)
 
 
 class Invalid(DomainError):

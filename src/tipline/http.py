@@ -21,6 +21,8 @@ from tipline.errors import Forbidden
 from tipline.reporters.apikeys import holder_of
 from tipline.reporters.service import AuthenticatedReporter, authenticate, authenticated
 from tipline.state import AppState
+from tipline.users.service import StaffCredentialCache
+from tipline.users.service import authenticate as staff_authenticate
 
 
 class BodyTooLarge(Exception):
@@ -189,7 +191,9 @@ async def current_reporter(request: Request) -> AuthenticatedReporter:
     reporter = await in_thread(check)
     if reporter is None:
         state.logins.failed(account, address)
-        raise AuthenticationRequired("the username or password is wrong")
+        if request.url.path.startswith("/ispws"):  # NCMEC's dialect keeps its one answer
+            raise AuthenticationRequired(WRONG_CREDENTIALS)
+        raise AuthenticationRequired(await in_thread(_why_refused, state, *credentials))
     state.logins.succeeded(account)
     return reporter
 
@@ -208,6 +212,20 @@ async def _key_reporter(state: AppState, key: str, scope: str) -> AuthenticatedR
         raise Forbidden(f"this API key may not be used here: it needs scope {scope!r} "
                         f"(it has {', '.join(scopes)})")
     return reporter
+
+
+WRONG_CREDENTIALS = "the username or password is wrong"
+STAFF_ON_REPORTER_ROUTE = ("these are a staff user's credentials; this route takes a reporter "
+                           "account's (the API username and password of your organisation)")
+
+
+def _why_refused(state: AppState, username: str, password: str) -> str:
+    """Why credentials were refused on a reporter route: a staff user's right credentials
+    are told so (they are right, so this tells nothing an attacker could probe), anything
+    else is simply wrong."""
+    with state.db.sessions() as session:
+        staff = staff_authenticate(session, username, password, StaffCredentialCache(0))
+    return STAFF_ON_REPORTER_ROUTE if staff is not None else WRONG_CREDENTIALS
 
 
 def actor_for(reporter: AuthenticatedReporter, request: Request) -> Actor:

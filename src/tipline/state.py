@@ -24,9 +24,11 @@ from tipline.matching.live import LiveIndex
 from tipline.matching.lookup_audit import LookupAudit
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
 from tipline.outcomes.service import WEBHOOK_QUEUE
+from tipline.pipeline.reroute import reroute
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
+from tipline.routing.service import REROUTE, config_from
 from tipline.settings import Settings
 from tipline.takedown.worker import TakedownWorker
 from tipline.takedown.worker import build_worker as build_takedown
@@ -70,7 +72,8 @@ def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
     """The handler of each `work_items` queue name: later work, queued rather than called."""
     return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path),
             WEBHOOK_QUEUE: partial(send_notice,
-                                   partial(OutboundClient, outbound_policy(settings)))}
+                                   partial(OutboundClient, outbound_policy(settings))),
+            REROUTE: partial(reroute, config_from(settings), settings.triage_policy_path)}
 
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:

@@ -2,10 +2,17 @@
 
 Use cases raise domain errors (`tipline.errors`); handlers never catch them one by one. Each
 error is answered here: an XML `reportResponse` under `/ispws` (a `reportDoneResponse` for
-`/ispws/finish`, which clients read that way), JSON `{"error": {"code", "type", "message"}}`
-under `/api`, and HTML pages everywhere else (the web UI): a 404 page that never names what
-was asked for, a 403 page, a 400 page, and a redirect to the login page for a page request
-without a session.
+`/ispws/finish`, which clients read that way; byte for byte as NCMEC's API answers), JSON
+`{"error": {"code", "type", "message", "field"}}` under `/api`, and HTML pages everywhere else
+(the web UI): a 404 page that never names what was asked for, a 403 page, a 400 page, and a
+redirect to the login page for a page request without a session.
+
+The JSON dialect speaks one vocabulary: `type` is a stable snake_case name (a domain error's
+`kind`, or one of `OWN_TYPES` below), `message` says what to fix in words a person reads, and
+`field` is where the request is at fault (a JSON path into the body such as
+`$.incidentSummary.incidentType`, `query.limit`, `header.idempotency-key`), or null. Every type
+is listed in docs/errors.md (`tests/test_error_catalogue.py` fails when one is missing or the
+catalogue lists one the code never answers).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from tipline.errors import DomainError
+from tipline.errors import Conflict, DomainError, Forbidden
 from tipline.http import AuthenticationRequired, BodyTooLarge
 from tipline.ncmec.responses import done_response, report_response
 from tipline.ncmec.schema import SchemaError
@@ -38,6 +45,38 @@ class Failure:
     message: str
     status: int  # HTTP status
     retry_after: int | None = None  # seconds, for a 429
+    field: str | None = None  # where the request is at fault (JSON only)
+    # The JSON dialect's message where it differs from the CyberTipline one (which must stay
+    # what NCMEC's API says, e.g. "Not Found").
+    api_message: str | None = None
+
+
+# The types answered here rather than by a domain error's `kind`.
+MALFORMED_XML = "malformed_xml"
+VALIDATION_FAILED = "validation_failed"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+AUTHENTICATION_REQUIRED = "authentication_required"
+NOT_FOUND = "not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+INVALID_REQUEST = "invalid_request"
+SERVER_ERROR = "server_error"
+OWN_TYPES = frozenset({MALFORMED_XML, VALIDATION_FAILED, PAYLOAD_TOO_LARGE,
+                       AUTHENTICATION_REQUIRED, NOT_FOUND, METHOD_NOT_ALLOWED, INVALID_REQUEST,
+                       SERVER_ERROR})
+# Starlette's own HTTP errors (an unknown path, a method a route does not take).
+HTTP_TYPES = {401: AUTHENTICATION_REQUIRED, 403: Forbidden.kind, 404: NOT_FOUND,
+              405: METHOD_NOT_ALLOWED, 409: Conflict.kind, 413: PAYLOAD_TOO_LARGE}
+
+
+def domain_types() -> set[str]:
+    """The `kind` of every domain error class loaded (the application imports them all)."""
+    found: set[str] = set()
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        cls = pending.pop()
+        found.add(cls.kind)
+        pending.extend(cls.__subclasses__())
+    return found
 
 
 Dialect = Callable[[Request, Failure, dict[str, str]], Response]
@@ -60,7 +99,8 @@ def _ispws_dialect(_request: Request, failure: Failure, headers: dict[str, str])
 
 def _json_dialect(_request: Request, failure: Failure, headers: dict[str, str]) -> Response:
     return JSONResponse({"error": {"code": failure.code, "type": failure.kind,
-                                   "message": failure.message}},
+                                   "message": failure.api_message or failure.message,
+                                   "field": failure.field}},
                         status_code=failure.status, headers=headers)
 
 
@@ -113,39 +153,69 @@ def answer(request: Request, failure: Failure) -> Response:
     return dialect(request, failure, headers)
 
 
+def _http_message(request: Request, status: int, detail: str) -> str:
+    if status == 404:
+        return (f"there is nothing at {request.url.path}; the API's routes are listed at "
+                "/docs (OpenAPI: /openapi.json)")
+    if status == 405:
+        return f"{request.method} is not allowed on {request.url.path}; see /docs"
+    return detail
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """Where a request validation error points: a JSON path into the body, else the query
+    parameter, path parameter or header by name."""
+    where, *rest = loc or ("body",)
+    if where == "body":
+        return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
+    return ".".join(map(str, (where, *rest)))
+
+
+def _validation_failure(exc: RequestValidationError) -> Failure:
+    errors = exc.errors()
+    # The CyberTipline dialect keeps its message as it always was.
+    legacy = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    found = [(_location(tuple(e["loc"])), str(e["msg"]).removeprefix("Value error, "))
+             for e in errors]
+    human = "; ".join(f"{where}: {msg}" for where, msg in found)
+    return Failure(4000, INVALID_REQUEST, legacy, 400, field=found[0][0] if found else None,
+                   api_message=human)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         retry_after = getattr(exc, "retry_after", None)  # a throttled login says when
         return answer(request, Failure(exc.code, exc.kind, exc.message, exc.http_status,
-                                       retry_after))
+                                       retry_after=retry_after, field=exc.field))
 
     @app.exception_handler(SchemaError)
     async def _schema_error(request: Request, exc: SchemaError) -> Response:
-        kind = "malformed_xml" if exc.code == 4110 else "validation_failed"
-        return answer(request, Failure(exc.code, kind, exc.message, 400))
+        kind = MALFORMED_XML if exc.code == 4110 else VALIDATION_FAILED
+        return answer(request, Failure(exc.code, kind, exc.message, 400, field=exc.field))
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
-        return answer(request, Failure(4000, "payload_too_large", str(exc), 413))
+        return answer(request, Failure(4000, PAYLOAD_TOO_LARGE, str(exc), 413))
 
     @app.exception_handler(AuthenticationRequired)
     async def _auth(request: Request, exc: AuthenticationRequired) -> Response:
-        return answer(request, Failure(2000, "authentication_required", str(exc), 401))
+        return answer(request, Failure(2000, AUTHENTICATION_REQUIRED, str(exc), 401))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         # Unknown paths and methods: a CyberTipline client can only read a reportResponse.
-        return answer(request, Failure(4000, "invalid_request", str(exc.detail),
-                                       exc.status_code))
+        detail = str(exc.detail)
+        return answer(request, Failure(
+            4000, HTTP_TYPES.get(exc.status_code, INVALID_REQUEST), detail, exc.status_code,
+            api_message=_http_message(request, exc.status_code, detail)))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return answer(request, Failure(4000, "invalid_request", message, 400))
+        return answer(request, _validation_failure(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return answer(request, Failure(1000, "server_error", "internal server error; nothing "
+        return answer(request, Failure(1000, SERVER_ERROR, "internal server error; nothing "
                                        "was stored by this request", 500))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import secrets
 from pathlib import Path
@@ -107,6 +108,54 @@ def test_scan_a_folder(cli_env: None, tmp_path: Path) -> None:
     run("scan", str(folder), "--format", "json", "--output", str(out))
     rows = {r["path"]: r for r in json.loads(out.read_text())}
     assert rows["copy.jpg"]["matched"] and rows["copy.jpg"]["banks"] == ["known"]
+    # What the matched entry's source says, and who it is.
+    assert rows["copy.jpg"]["classifications"] == ["industry=A1"]
+    assert rows["copy.jpg"]["sources"] == ["Hotline"]
+    [entry] = rows["copy.jpg"]["entries"]
+    assert entry["bank"] == "known" and entry["matched_by"] == rows["copy.jpg"]["matched_by"]
+    assert entry["provenance"][0]["contributor"] == "Hotline"
     assert not rows["sub/other.jpg"]["matched"]
+    assert rows["sub/other.jpg"]["classifications"] == [] == rows["sub/other.jpg"]["entries"]
     assert rows["notes.txt"]["kind"] == "other"
     assert rows["broken.jpg"]["error"]
+
+
+def test_scan_csv_carries_classification_and_sources(cli_env: None, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jpg").write_bytes(to_jpeg(generate(11)))
+    run("banks", "create", "known")
+    run("banks", "add-media", "known", str(tmp_path / "in" / "a.jpg"), "--contributor",
+        "Hotline", "--source-list", "weekly", "--classification", "industry=B1")
+    out = tmp_path / "result.csv"
+    run("scan", str(tmp_path / "in"), "--output", str(out))
+    [row] = list(csv.DictReader(out.read_text().splitlines()))
+    assert row["matched"] == "True"
+    assert row["classifications"] == "industry=B1" and row["sources"] == "Hotline (weekly)"
+
+
+@pytest.mark.parametrize(("fmt", "exported", "skipped"), [
+    ("csv", 7, None),
+    ("hma", 7, None),
+    # Each file is one Media (MD5 + SHA-256 + PDQ); the lone SHA-256 has no MD5 to key on.
+    ("vics", 6, "skipped 1 record(s): a VICS Media is keyed on one MD5"),
+    # NCMEC has no SHA-256 field: each file's MD5 and PDQ are exported.
+    ("ncmec", 4, "skipped 3 record(s): ncmec has no field for sha256 hashes"),
+])
+def test_a_bank_of_media_exports_to_every_format(cli_env: None, state: AppState,
+                                                 tmp_path: Path, fmt: str, exported: int,
+                                                 skipped: str | None) -> None:
+    files = []
+    for seed in (21, 22):
+        files.append(tmp_path / f"{seed}.jpg")
+        files[-1].write_bytes(to_jpeg(generate(seed)))
+    run("banks", "create", "media")
+    run("banks", "add-media", "media", *map(str, files), "--contributor", "Hotline",
+        "--classification", "industry=A1")
+    run("banks", "add", "media", "sha256", "ab" * 32, "--contributor", "Other")
+    out = tmp_path / f"out.{fmt}"
+    text = run("banks", "export", "media", str(out), "--format", fmt)
+    assert f"exported {exported} records" in text
+    assert (skipped in text) if skipped else "skipped" not in text
+    run("banks", "create", "copy")
+    assert f"imported {exported} records" in run("banks", "import", "copy", str(out),
+                                                 "--format", fmt)

@@ -45,10 +45,21 @@ def test_the_demo_has_a_login_for_every_role(state: AppState) -> None:
 
 def test_the_closing_panel_prints_the_ui_and_every_login() -> None:
     out = io.StringIO()
-    display.closing(Console(file=out, width=200), "http://127.0.0.1:8123", "log", False)
+    display.closing(Console(file=out, width=200), "http://127.0.0.1:8123", "log", True)
     text = out.getvalue()
     assert "http://127.0.0.1:8123/login" in text
     for entry in LOGINS:
+        assert f"{entry.username} / {entry.password}" in text
+
+
+def test_a_stopped_demo_server_is_not_advertised() -> None:
+    """With --no-keep-running the server is gone when the panel prints: no URL to follow."""
+    out = io.StringIO()
+    display.closing(Console(file=out, width=200), "http://127.0.0.1:8123", "log", False)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8123" not in text and "stopped" in text
+    assert "tipline serve" in text
+    for entry in LOGINS:  # they work again with `tipline serve` on the same data
         assert f"{entry.username} / {entry.password}" in text
 
 

@@ -161,19 +161,33 @@ def test_idempotent_create(intake: Intake) -> None:
     assert "json-key-1" in error["message"]
 
 
-@pytest.mark.parametrize(("doc", "path"), [
-    pytest.param(report_doc(favouriteColour="blue"), "report", id="top-level"),
+@pytest.mark.parametrize(("doc", "path", "name"), [
+    pytest.param(report_doc(favouriteColour="blue"), "$", "favouriteColour", id="top-level"),
     pytest.param(report_doc(incidentSummary={**report_doc()["incidentSummary"], "mood": "x"}),
-                 "report.incidentSummary", id="nested"),
+                 "$.incidentSummary", "mood", id="nested"),
     pytest.param(report_doc(personOrUserReported=[{**report_doc()["personOrUserReported"][0],
                                                    "shoeSize": 9}]),
-                 "report.personOrUserReported[0]", id="in-a-list"),
+                 "$.personOrUserReported[0]", "shoeSize", id="in-a-list"),
 ])
-def test_unknown_field_names_its_path(intake: Intake, doc: dict[str, Any], path: str) -> None:
+def test_unknown_field_names_its_path(intake: Intake, doc: dict[str, Any], path: str,
+                                      name: str) -> None:
     error = refused(intake, lambda: create(intake, doc), 400, 4100)
     assert error["type"] == "validation_failed"
     assert error["message"].startswith(f"{path}:"), error
     assert "unknown field" in error["message"]
+    assert error["field"] == f"{path}.{name}"
+
+
+def test_a_schema_violation_names_the_json_path_not_an_xml_line(intake: Intake) -> None:
+    """The XSD's own checks (an enumeration here) are told as JSON paths, never as an XML
+    element on 'line 0'."""
+    doc = report_doc(incidentSummary={**report_doc()["incidentSummary"],
+                                      "incidentType": "Not a type"})
+    error = refused(intake, lambda: create(intake, doc), 400, 4100)
+    assert error["type"] == "validation_failed"
+    assert error["field"] == "$.incidentSummary.incidentType"
+    assert "$.incidentSummary.incidentType: [facet 'enumeration']" in error["message"]
+    assert "line 0" not in error["message"] and "Element '" not in error["message"]
 
 
 @pytest.mark.parametrize("doc", [

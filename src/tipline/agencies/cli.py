@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from tipline import cli_context
 from tipline.agencies import service
 from tipline.audit.service import Actor
 from tipline.db import Database
@@ -23,7 +23,7 @@ from tipline.settings import Settings
 
 app = typer.Typer(help="Receiving agencies: registry, retention windows, forecasts.",
                   no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 CLI = Actor("cli")
 T = TypeVar("T")
 
@@ -66,6 +66,19 @@ def import_(path: Path | None = typer.Argument(
     saved = _write(lambda s: [a.code for a in service.import_registry(s, text, CLI,
                                                                        _destinations())])
     console.print(f"{len(saved)} agencies imported: {', '.join(saved)}")
+    _reroute("agency registry imported")
+
+
+def _reroute(reason: str) -> None:
+    """The registry changed: queue every open case for routing again, so cases that waited
+    without a route (or with an outdated one) are routed without a further step."""
+    from tipline.routing.usecases import request_recompute
+
+    with _database() as db:
+        queued = request_recompute(db, None, reason)
+    if queued:
+        console.print(f"{len(queued)} open case(s) queued for routing again with this "
+                      "registry")
 
 
 @app.command("list")

@@ -20,3 +20,19 @@ def alerts_for(session: Session, agency_id: int, limit: int = 500) -> list[Alert
     """An agency's alerts, newest first."""
     return list(session.scalars(select(Alert).where(Alert.agency_id == agency_id)
                                 .order_by(Alert.id.desc()).limit(limit)))
+
+
+def centre_alerts(session: Session, kind: str | None, include_acknowledged: bool,
+                  limit: int = 500) -> list[Alert]:
+    """Every alert (the centre's own and those told to agencies), newest first."""
+    stmt = select(Alert)
+    if kind is not None:
+        stmt = stmt.where(Alert.kind == kind)
+    if not include_acknowledged:
+        stmt = stmt.where(Alert.acknowledged_at.is_(None))
+    return list(session.scalars(stmt.order_by(Alert.id.desc()).limit(limit)))
+
+
+def open_alerts_of_case(session: Session, kind: str, case_id: int) -> list[Alert]:
+    return list(session.scalars(select(Alert).where(
+        Alert.kind == kind, Alert.case_id == case_id, Alert.acknowledged_at.is_(None))))

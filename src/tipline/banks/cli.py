@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from tipline import cli_context
 from tipline.audit.service import Actor
 from tipline.banks import service, store
 from tipline.banks.formats import hma
@@ -18,7 +18,7 @@ from tipline.banks.schemas import BankCreate
 from tipline.cli_context import database
 
 app = typer.Typer(help="Hash banks: lists of known hashes with provenance.", no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 CLI = Actor("cli")
 
 
@@ -35,12 +35,14 @@ def _session(write: bool = True, failing: str = "") -> Iterator[Session]:
         with database() as db, db.transaction() if write else db.sessions() as session:
             yield session
     except ValueError as exc:
-        raise _fail(f"{failing}{exc}") from exc
+        raise _fail(f"{failing}{cli_context.describe(exc)}") from exc
 
 
 @app.command("create")
 def create(name: str = typer.Argument(..., help="Bank name."),
-           kind: str = typer.Option("positive", help="positive, or negative (suppresses)."),
+           kind: str = typer.Option("positive", callback=cli_context.one_of("positive",
+                                                                            "negative"),
+                                    help="positive, or negative (suppresses)."),
            threshold: int = typer.Option(31, help="PDQ distance threshold, 0-64."),
            description: str = typer.Option("", help="What the bank holds.")) -> None:
     """Create a bank."""
@@ -84,6 +86,8 @@ def enable(name: str = typer.Argument(..., help="Bank name.")) -> None:
 def import_file(name: str = typer.Argument(..., help="Bank to import into."),
                 path: Path = typer.Argument(..., exists=True, dir_okay=False),
                 fmt: str = typer.Option("auto", "--format",
+                                        callback=cli_context.one_of("auto", "vics", "ncmec",
+                                                                    "hma", "csv"),
                                         help="vics, ncmec, hma, csv, or auto."),
                 replace: bool = typer.Option(
                     False, "--replace", help="The file is its sources' whole list: remove "
@@ -151,20 +155,24 @@ def add_entry(name: str = typer.Argument(..., help="Bank to add to."),
 def export_file(name: str = typer.Argument(..., help="Bank to export."),
                 path: Path = typer.Argument(..., dir_okay=False, help="Output file."),
                 fmt: str = typer.Option("csv", "--format",
+                                        callback=cli_context.one_of("vics", "ncmec", "hma",
+                                                                    "csv"),
                                         help="vics, ncmec, hma or csv.")) -> None:
-    """Export a bank's enabled entries with their provenance."""
+    """Export a bank's enabled entries with their provenance: every record the format can
+    hold; the others are skipped and counted, with the reason."""
+    from tipline.banks.exporting import fit
     from tipline.banks.formats import FORMATS
 
-    if fmt not in FORMATS:
-        raise _fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     with _session(write=False) as session:
         bank = service.require_bank(session, name)
-        records = service.export_records(session, bank)
+        plan = fit(service.export_records(session, bank), fmt)
         # HMA lists carry polarity per row; tipline keeps it per bank.
-        data = hma.write(records, category=hma.NEGATIVE) if fmt == "hma" and \
-            bank.kind == "negative" else FORMATS[fmt].write(records)
+        data = hma.write(plan.records, category=hma.NEGATIVE) if fmt == "hma" and \
+            bank.kind == "negative" else FORMATS[fmt].write(plan.records)
     path.write_bytes(data)
-    console.print(f"exported {len(records)} records from {name!r} to {path} ({fmt})")
+    console.print(f"exported {len(plan.records)} records from {name!r} to {path} ({fmt})")
+    for reason, count in plan.reasons():
+        console.print(f"skipped {count} record(s): {reason}")
 
 
 @app.command("report")

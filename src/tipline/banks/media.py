@@ -19,18 +19,23 @@ def records_from_media(data: bytes, template: HashRecord
     """Records for one media file, each carrying the template's provenance and classification,
     and the augmentation variants of its PDQ hash. Raises MediaError for undecodable files."""
     crypto = hash_bytes(data)
-    base = replace(template, contributed_at=template.contributed_at or dt.datetime.now(dt.UTC))
+    kind = media_kind(data)
+    # The file's SHA-256 names the item, so its hashes export as one entry (a VICS Media, an
+    # NCMEC entry) again; the item's content type is the file's.
+    base = replace(template, contributed_at=template.contributed_at or dt.datetime.now(dt.UTC),
+                   item=template.item or crypto.sha256,
+                   content_type=kind if kind in ("image", "video") else template.content_type)
     records = [replace(base, signal_type="md5", value=crypto.md5),
                replace(base, signal_type="sha256", value=crypto.sha256)]
     variants: dict[str, list[tuple[str, str]]] = {}
-    if media_kind(data) == "image":
+    if kind == "image":
         pairs = augmentation_hashes(data)
         own = pairs[0][1]  # the entry's own hash comes first
         records.append(replace(base, signal_type="pdq", value=own))
         variants[own] = [(label, value) for label, value in pairs[1:]]
-    elif media_kind(data) == "video":
+    elif kind == "video":
         frames = [f for f in vpdq_hash(data) if f.quality >= 50]
         digest = hashlib.sha256(",".join(f.hex for f in frames).encode()).hexdigest()
-        records.append(replace(base, signal_type="vpdq", value=digest, content_type="video"))
+        records.append(replace(base, signal_type="vpdq", value=digest))
         variants[digest] = [(f"frame:{f.index}", f.hex) for f in frames]
     return records, variants

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from tipline import cli_context
 from tipline.cli_context import database
 
 app = typer.Typer(help="Cases: reports linked by what they share.", no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 
 
 @app.command("show")

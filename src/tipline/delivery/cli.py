@@ -11,7 +11,6 @@ import signal
 import threading
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tipline import cli_context
@@ -20,7 +19,7 @@ from tipline.db import utcnow
 
 app = typer.Typer(help="Deliveries of cases to agencies: outbox, retries, time to desk.",
                   no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 
 
 def deliver(once: bool = typer.Option(False, help="Attempt what is due now, then exit.")
@@ -71,9 +70,12 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+STATUSES = ("pending", "delivered", "acknowledged", "dead", "superseded")
+
+
 @app.command("list")
-def list_deliveries(status: str | None = typer.Option(None, help="pending, delivered, "
-                                                      "acknowledged, dead, superseded"),
+def list_deliveries(status: str | None = typer.Option(
+                        None, callback=cli_context.one_of(*STATUSES), help=", ".join(STATUSES)),
                     limit: int = typer.Option(50, help="Most recent N.")) -> None:
     """The outbox: deliveries with status, attempts and last error."""
     from sqlalchemy import select
@@ -97,12 +99,17 @@ def list_deliveries(status: str | None = typer.Option(None, help="pending, deliv
 @app.command("retry")
 def retry(delivery_id: int = typer.Argument(..., help="Id of a dead letter.")) -> None:
     """Queue a dead letter again (after the agency's endpoint is fixed)."""
+    from tipline.delivery.models import Delivery
     from tipline.delivery.service import requeue_dead
 
     with database() as db, db.transaction() as session:
-        done = requeue_dead(session, delivery_id)
+        found = session.get(Delivery, delivery_id)
+        status = found.status if found is not None else None
+        done = found is not None and requeue_dead(session, delivery_id)
     if not done:
-        console.print(f"[red]error:[/red] delivery {delivery_id} is not a dead letter")
+        why = ("does not exist" if status is None
+               else f"is {status}, not a dead letter: only dead letters are retried")
+        console.print(f"[red]error:[/red] delivery {delivery_id} {why}")
         raise typer.Exit(1)
     console.print(f"delivery {delivery_id} queued again")
 

@@ -163,23 +163,35 @@ def summary(console: Console, s: Summary) -> None:
 
 
 def closing(console: Console, url: str, log: str, keep_running: bool) -> None:
+    logins = [
+        *(f"{'login' if i == 0 else '':<13}{r.username} / {r.password}  ({API_NAMES[r.api]})"
+          for i, r in enumerate(REPORTERS)),
+        *(f"{'staff' if i == 0 else '':<13}{login.username} / {login.password}  "
+          f"({_who(login)})" for i, login in enumerate(LOGINS)),
+    ]
+    if not keep_running:  # the server is stopped: advertise no address that will not answer
+        lines = ["the demo server has stopped (--no-keep-running); its data stays in the data "
+                 "folder",
+                 f"server log   {escape(log)}",
+                 "serve again  tipline serve   (web UI at /login, API docs at /docs; these "
+                 "logins work there)",
+                 *logins]
+        console.print(Panel("\n".join(lines), title="tipline demo", expand=False),
+                      highlight=False)
+        return
     first: DemoReporter = REPORTERS[1]
     lines = [
         f"server       [bold]{url}[/]   (log: {escape(log)})",
         f"API docs     [bold]{url}/docs[/]",
         f"OpenAPI      {url}/openapi.json",
         f"XML schema   {url}/ispws/xsd",
-        *(f"{'login' if i == 0 else '':<13}{r.username} / {r.password}  ({API_NAMES[r.api]})"
-          for i, r in enumerate(REPORTERS)),
         f"web UI       [bold]{url}/login[/]   (log in with any account below)",
-        *(f"{'staff' if i == 0 else '':<13}{login.username} / {login.password}  "
-          f"({_who(login)})" for i, login in enumerate(LOGINS)),
+        *logins,
         f"try          curl -u {first.username}:{first.password} \\\n"
         f"               {url}/api/v1/reports",
         f"             curl -u {STAFF.username}:{STAFF.password} {url}/api/v1/worklist",
+        "[bold]the server keeps running; press Ctrl-C to stop it[/]",
     ]
-    if keep_running:
-        lines.append("[bold]the server keeps running; press Ctrl-C to stop it[/]")
     console.print(Panel("\n".join(lines), title="tipline demo", expand=False), highlight=False)
 
 

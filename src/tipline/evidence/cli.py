@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from tipline import cli_context
 from tipline.audit.service import Actor
 
 app = typer.Typer(help="The encrypted evidence store.", no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 
 
 @app.command("sweep")

@@ -13,14 +13,21 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tipline.db import Database
 from tipline.hashing.media import hash_media
-from tipline.matching.rules import decide
-from tipline.matching.service import PdqLookup, find_hits, good_frames, media_queries
+from tipline.matching.rules import Hit, decide
+from tipline.matching.service import (
+    PdqLookup,
+    find_hits,
+    good_frames,
+    media_queries,
+    provenance_of,
+)
 
 FIELDS = ("path", "kind", "md5", "sha256", "pdq", "quality", "error", "matched", "banks",
-          "best_distance", "matched_by", "suppressed_by")
+          "best_distance", "matched_by", "suppressed_by", "classifications", "sources")
 
 
 @dataclass
@@ -37,6 +44,11 @@ class ScanRow:
     best_distance: int | None = None
     matched_by: str | None = None
     suppressed_by: str | None = None
+    # What the matched entries' sources say: every scheme=label, and who contributed them
+    # (from which list); in JSON each matched entry with its full provenance.
+    classifications: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
 
 def media_files(root: Path) -> list[Path]:
@@ -50,7 +62,8 @@ def scan(db: Database, index: PdqLookup | None, paths: list[Path], root: Path,
         with db.sessions() as session:
             frames = good_frames([(f.hex, f.quality) for f in media.frames])
             hits = decide(find_hits(session, index, media_queries(media), frames))
-        active = [h for h in hits if h.bank_kind == "positive"]
+            active = [h for h in hits if h.bank_kind == "positive"]
+            provenance = provenance_of(session, [h.entry_id for h in active])
         row = ScanRow(str(path.relative_to(root)), media.kind, media.crypto.md5,
                       media.crypto.sha256, media.pdq.get("original"), media.quality,
                       media.error)
@@ -60,8 +73,26 @@ def scan(db: Database, index: PdqLookup | None, paths: list[Path], root: Path,
             row.banks = sorted({h.bank_name for h in active})
             row.best_distance, row.matched_by = best.distance, best.query_label
             row.suppressed_by = best.suppressed_by
+            _describe(row, active, provenance)
         progress()
         yield row
+
+
+def _describe(row: ScanRow, active: list[Hit], provenance: dict[int, list[dict[str, Any]]]
+              ) -> None:
+    """The matched entries' classifications and provenance, on the row."""
+    labels: set[str] = set()
+    sources: set[str] = set()
+    for hit in active:
+        found = provenance.get(hit.entry_id, [])
+        row.entries.append({"bank": hit.bank_name, "entry_id": hit.entry_id,
+                            "signal_type": hit.signal_type, "distance": hit.distance,
+                            "matched_by": hit.query_label, "provenance": found})
+        for source in found:
+            labels |= {f"{k}={v}" for k, v in (source["classifications"] or {}).items()}
+            list_ = f" ({source['source_list']})" if source["source_list"] else ""
+            sources.add(f"{source['contributor'] or 'unknown'}{list_}")
+    row.classifications, row.sources = sorted(labels), sorted(sources)
 
 
 def render(rows: list[ScanRow], fmt: str) -> str:
@@ -72,6 +103,8 @@ def render(rows: list[ScanRow], fmt: str) -> str:
     writer.writeheader()
     for row in rows:
         values = asdict(row)
-        values["banks"] = ";".join(row.banks)
+        del values["entries"]  # JSON only: CSV has one line per file
+        for name in ("banks", "classifications", "sources"):
+            values[name] = ";".join(values[name])
         writer.writerow(values)
     return out.getvalue()

@@ -38,10 +38,11 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 class SchemaError(ValueError):
     """A document does not follow the schema. `code` is the CyberTipline response code."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field  # the JSON path at fault, for a JSON document
 
 
 @dataclass
@@ -112,13 +113,20 @@ class CyberTiplineSchema:
         return value if isinstance(value, dict) else {}
 
     def from_json(self, document: Any, root: str) -> etree._Element:
-        """Build the XML for a JSON document, refusing unknown fields, then validate it."""
+        """Build the XML for a JSON document, refusing unknown fields, then validate it; an
+        error names the JSON path at fault (`$.incidentSummary.incidentType`), never an XML
+        element or line."""
         if not isinstance(document, dict):
-            raise SchemaError(4100, f"the {root} document must be a JSON object")
+            raise SchemaError(4100, f"the {root} document must be a JSON object", "$")
         spec = self.roots[root]
         element = etree.Element(root)
-        _encode_children(element, document, spec, root)
-        self.validate(element)
+        _encode_children(element, document, spec, "$")
+        if not self.validator.validate(element):
+            found = [(_json_path(e.path, spec), _json_message(e.message))
+                     for e in self.validator.error_log][:10]
+            raise SchemaError(4100, "the document does not follow the CyberTipline schema: "
+                              + "; ".join(f"{path}: {message}" for path, message in found),
+                              found[0][0] if found else "$")
         return element
 
 
@@ -178,7 +186,7 @@ def _format(value: Any, path: str) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float | str):
         return str(value)
-    raise SchemaError(4100, f"{path}: expected a text, number or boolean value")
+    raise SchemaError(4100, f"{path}: expected a text, number or boolean value", path)
 
 
 def _set_attrs(element: etree._Element, value: dict[str, Any], spec: ElementSpec,
@@ -188,7 +196,8 @@ def _set_attrs(element: etree._Element, value: dict[str, Any], spec: ElementSpec
             continue
         if key[1:] not in spec.attrs:
             raise SchemaError(4100, f"{path}: unknown attribute {key!r}; "
-                                    f"allowed: {sorted('@' + a for a in spec.attrs)}")
+                                    f"allowed: {sorted('@' + a for a in spec.attrs)}",
+                              f"{path}.{key}")
         element.set(key[1:], _format(attr_value, f"{path}.{key}"))
 
 
@@ -196,7 +205,7 @@ def _encode_one(parent: etree._Element, value: Any, spec: ElementSpec, path: str
     element = etree.SubElement(parent, spec.name)
     if spec.kind == "complex":
         if not isinstance(value, dict):
-            raise SchemaError(4100, f"{path}: expected an object")
+            raise SchemaError(4100, f"{path}: expected an object", path)
         _set_attrs(element, value, spec, path)
         _encode_children(element, value, spec, path)
         return
@@ -204,7 +213,7 @@ def _encode_one(parent: etree._Element, value: Any, spec: ElementSpec, path: str
         _set_attrs(element, value, spec, path)
         extra = set(value) - {"value"} - {k for k in value if k.startswith("@")}
         if extra:
-            raise SchemaError(4100, f"{path}: unknown fields {sorted(extra)}")
+            raise SchemaError(4100, f"{path}: unknown fields {sorted(extra)}", path)
         value = value.get("value", "")
     element.text = _format(value, path)
 
@@ -214,7 +223,7 @@ def _encode_children(element: etree._Element, document: dict[str, Any], spec: El
     unknown = [k for k in document if not k.startswith("@") and k not in spec.children]
     if unknown:
         raise SchemaError(4100, f"{path}: unknown field {unknown[0]!r}; allowed here: "
-                                f"{', '.join(spec.children)}")
+                                f"{', '.join(spec.children)}", f"{path}.{unknown[0]}")
     for name, child_spec in spec.children.items():
         if name not in document or document[name] is None:
             continue
@@ -225,9 +234,41 @@ def _encode_children(element: etree._Element, document: dict[str, Any], spec: El
             for index, item in enumerate(items):
                 _encode_one(element, item, child_spec, f"{child_path}[{index}]")
         elif isinstance(value, list):
-            raise SchemaError(4100, f"{child_path}: a single value is expected, not a list")
+            raise SchemaError(4100, f"{child_path}: a single value is expected, not a list",
+                              child_path)
         else:
             _encode_one(element, value, child_spec, child_path)
+
+
+_STEP = re.compile(r"^([^\[]+)(?:\[(\d+)\])?$")
+_ELEMENT_PREFIX = re.compile(r"^Element '[^']*'(?:, attribute '([^']*)')?: ")
+
+
+def _json_path(xpath: str | None, spec: ElementSpec) -> str:
+    """The JSON path of an element the validator names by XPath (`/report/a/b[2]`): the root
+    is `$`, a repeatable element is a list (0-based), a single one a field."""
+    path = "$"
+    for step in (xpath or "").strip("/").split("/")[1:]:
+        matched = _STEP.match(step)
+        child = spec.children.get(matched.group(1)) if matched else None
+        if matched is None or child is None:
+            break
+        path += f".{child.name}"
+        if child.multi:
+            path += f"[{int(matched.group(2) or 1) - 1}]"
+        spec = child
+    return path
+
+
+def _json_message(message: str) -> str:
+    """The validator's message in the words of a JSON document: fields, not elements."""
+    attribute = _ELEMENT_PREFIX.match(message)
+    text = _ELEMENT_PREFIX.sub("", message)
+    if attribute and attribute.group(1):
+        text = f"@{attribute.group(1)}: {text}"
+    return (text.replace("Missing child element(s). Expected is", "missing field; expected")
+            .replace("This element is not expected.", "this field is not expected here.")
+            .replace("child element", "field").rstrip("."))
 
 
 @cache

@@ -41,12 +41,12 @@ async def _json_document(request: Request, root: str, fill: dict[str, Any]) -> D
     try:
         content = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise errors.ValidationFailed(f"the body is not valid JSON: {exc}") from exc
+        raise errors.ValidationFailed(f"the body is not valid JSON: {exc}", "$") from exc
     if isinstance(content, dict):
         for key, value in fill.items():
             if key in content and str(content[key]) != str(value):
                 raise errors.ValidationFailed(f"{key} in the body ({content[key]}) does not "
-                                              f"match the URL ({value})")
+                                              f"match the URL ({value})", f"$.{key}")
         content = {**fill, **content}
     state = _state(request)
     element = state.schema.from_json(content, root)
@@ -92,7 +92,8 @@ async def upload_file(request: Request, report_id: int,
     async with request.form(max_files=1, max_fields=5) as form:
         file = form.get("file")
         if not isinstance(file, UploadFile):
-            raise errors.InvalidRequest("send the file as the multipart form field 'file'")
+            raise errors.InvalidRequest("send the file as the multipart form field 'file'",
+                                        "form.file")
         result = await in_thread(usecases.upload, _state(request), reporter, report_id,
                                  file.file, file.filename, file.content_type,
                                  actor_for(reporter, request))

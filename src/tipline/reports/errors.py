@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tipline.errors import DomainError
@@ -9,15 +10,16 @@ from tipline.errors import DomainError
 
 class ReportError(DomainError):
     """An error of the report lifecycle; its `kind` (the JSON error's `type`) is its class
-    name, as the intake APIs have always answered."""
+    name in snake_case, like every other error type (`ValidationFailed`:
+    `validation_failed`)."""
 
     code = 4000
     http_status = 400
-    kind = "ReportError"
+    kind = "invalid_request"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.kind = cls.__name__
+        cls.kind = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
 class InvalidRequest(ReportError):

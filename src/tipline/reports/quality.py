@@ -152,8 +152,10 @@ def _file_issues(report: ReportFacts, document: dict[str, Any],
     for view in files:
         if not view.described:
             issues.append(Issue("file_not_described", "warning", f"file[{view.file_id}]",
-                                "send fileinfo for this file (viewed by you, publicly "
-                                "available, classification)"))
+                                "describe this file: whether you viewed it, whether it "
+                                "is publicly available, its classification (XML API: "
+                                "/ispws/fileinfo; JSON API: PUT "
+                                "/api/v1/reports/{id}/files/{file_id})"))
             continue
         facts = view.facts
         if facts and facts.viewed_by_reporter is None:

@@ -51,7 +51,7 @@ def submit(conn: Connection, reporter: AuthenticatedReporter, doc: Document, sou
     key_length: int = getattr(Report.__table__.c.idempotency_key.type, "length", 200)
     if idempotency_key and len(idempotency_key) > key_length:
         raise errors.InvalidRequest(f"the Idempotency-Key header is longer than {key_length} "
-                                    "characters")
+                                    "characters", "header.idempotency-key")
     if idempotency_key:
         existing = store.submission_by_key(conn, reporter.id, idempotency_key)
         if existing:

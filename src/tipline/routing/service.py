@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tipline.agencies import store as agencies_store
 from tipline.agencies.models import Agency
 from tipline.agencies.service import reaching, retention_of
-from tipline.alerts.service import raise_alert
+from tipline.alerts.service import raise_alert, settle
 from tipline.cases import store as cases_store
 from tipline.cases.models import Case, CaseEvent
 from tipline.clusters.store import serialize
@@ -28,8 +28,10 @@ from tipline.deconfliction.service import deconflict
 from tipline.routing import geo, rules, store
 from tipline.routing.models import Route
 from tipline.settings import Settings
+from tipline.workqueue.items import enqueue
 
 LOCK = "tipline.routing"
+REROUTE = "routing"  # the work queue of cases to route again (key: the case id)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def route_case(session: Session, case_id: int, config: RoutingConfig,
     outcome.hits = deconflict(session, case.id, [r.agency_id for r in outcome.active])
     if not plan.routes:
         raise_alert(session, "unroutable", case.id, None, _unroutable(case.id, evidence, plan))
+    else:
+        settle(session, "unroutable", case.id)
     return outcome
 
 
@@ -181,6 +185,14 @@ def _unroutable(case_id: int, evidence: Sequence[rules.Evidence], plan: rules.Pl
     unplaced = sum(1 for e in evidence if e.country is None)
     return (f"case {case_id} is not routed: no evidence places it in a country "
             f"({unplaced} lead(s) without a country)")
+
+
+def request_reroute(session: Session, case_ids: Sequence[int], reason: str) -> None:
+    """Queue routing these cases again (the registry or retention windows changed), in the
+    caller's transaction; the work-items worker routes them (`pipeline/reroute.py`), then
+    re-triages them and queues their deliveries. Asking again while pending adds nothing."""
+    for case_id in case_ids:
+        enqueue(session, REROUTE, str(case_id), {"reason": reason})
 
 
 # --- what staff and agencies see -----------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tipline.cases.models import CaseReport
+from tipline.cases.models import Case, CaseReport
 from tipline.clusters.store import chunks
 from tipline.reporters.models import Reporter
 from tipline.reports.models import Identifier, IpEvent, Report
@@ -92,3 +92,9 @@ def record_countries(session: Session, created: Sequence[Route],
         session.execute(delete(RouteCountry).where(RouteCountry.route_id.in_(gone)))
     session.add_all(RouteCountry(route_id=r.id, country=country, case_id=r.case_id)
                     for r in created for country in reason_countries(r.reasons))
+
+
+def open_case_ids(session: Session) -> list[int]:
+    """Every open case (merged and closed cases are not routed again)."""
+    return list(session.scalars(select(Case.id).where(Case.status == "open")
+                                .order_by(Case.id)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tipline import access
+from tipline.cases import store as cases_store
 from tipline.db import Database
-from tipline.routing import service
+from tipline.errors import NotFound
+from tipline.routing import service, store
 from tipline.users.service import StaffUser
 
 
@@ -23,3 +25,18 @@ def my_routes(db: Database, user: StaffUser) -> list[dict[str, Any]]:
     with db.sessions() as session:
         agency = access.own_agency(session, access.staff_viewer(session, user))
         return service.routes_for(session, agency)
+
+
+def request_recompute(db: Database, case_id: int | None, reason: str) -> list[int]:
+    """Queue routing one case (`case_id`) or every open case again; the ids queued. The work
+    queue's worker routes them (in the server on SQLite, `tipline worker` otherwise)."""
+    with db.transaction() as session:
+        if case_id is None:
+            ids = store.open_case_ids(session)
+        else:
+            case = cases_store.resolve(session, case_id)
+            if case is None:
+                raise NotFound(f"case {case_id} does not exist")
+            ids = [case.id]
+        service.request_reroute(session, ids, reason)
+        return ids

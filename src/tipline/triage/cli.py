@@ -5,21 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tipline import cli_context
 from tipline.cli_context import database
 
 app = typer.Typer(help="Case priorities and the triage policy.", no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 
 
 def worklist(level: str | None = typer.Option(None, help="Only cases at this level (P1..P4)."),
              limit: int = typer.Option(50, help="At most this many cases.")) -> None:
     """Open cases by priority, then nearest retention deadline, with their top reasons."""
+    from tipline.triage.policy import current_policy
     from tipline.triage.store import worklist as rows_of
 
+    levels = [lv.name for lv in current_policy(cli_context.settings().triage_policy_path).levels]
+    if level is not None and level not in levels:
+        raise typer.BadParameter(f"{level!r} is not a level of the triage policy; one of "
+                                 f"{', '.join(levels)}", param_hint="--level")
     table = Table("case", "level", "score", "top reasons", "deadline", "reports")
     with database() as db, db.sessions() as session:
         for row in rows_of(session, level, limit):

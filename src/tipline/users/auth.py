@@ -21,8 +21,15 @@ from collections.abc import Awaitable, Callable
 from fastapi import Depends, Request
 
 from tipline.audit.service import Actor
+from tipline.credentials import CredentialCache
 from tipline.errors import Forbidden
-from tipline.http import AuthenticationRequired, basic_credentials, client_address, in_thread
+from tipline.http import (
+    AuthenticationRequired,
+    basic_credentials,
+    client_address,
+    in_thread,
+)
+from tipline.reporters.service import authenticate
 from tipline.state import AppState
 from tipline.users.service import StaffCredentialCache, StaffUser
 from tipline.users.usecases import login
@@ -61,10 +68,22 @@ async def current_user(request: Request) -> StaffUser:
         login, state.db, *credentials, cache, client_address(request), state.logins,
         request.headers.get(OTP_HEADER))
     if user is None:
-        raise AuthenticationRequired(f"the username or password (or the one-time code in "
-                                     f"{OTP_HEADER}, for an account with a second factor) "
-                                     "is wrong")
+        raise AuthenticationRequired(await in_thread(_why_refused, state, *credentials))
     return user
+
+
+WRONG_STAFF_CREDENTIALS = (f"the username or password (or the one-time code in {OTP_HEADER}, "
+                           "for an account with a second factor) is wrong")
+REPORTER_ON_STAFF_ROUTE = ("these are a reporter account's credentials; this route is for the "
+                           "centre's staff users (reporters use /api/v1/reports and /ispws)")
+
+
+def _why_refused(state: AppState, username: str, password: str) -> str:
+    """Why credentials were refused on a staff route: a reporter account's right credentials
+    are told so, anything else is simply wrong."""
+    with state.db.sessions() as session:
+        reporter = authenticate(session, username, password, CredentialCache(0))
+    return REPORTER_ON_STAFF_ROUTE if reporter is not None else WRONG_STAFF_CREDENTIALS
 
 
 def require_role(*roles: str) -> Callable[..., Awaitable[StaffUser]]:

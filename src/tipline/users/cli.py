@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from tipline import cli_context
 from tipline.audit.service import Actor
 from tipline.cli_context import database
 from tipline.users.models import ROLES
 
 app = typer.Typer(help="Staff users: analysts, supervisors, administrators.", no_args_is_help=True)
-console = Console()
+console = cli_context.console()
 CLI = Actor("cli")
 
 
@@ -35,7 +35,7 @@ def users_add(
             user = create_user(session, data, CLI)
             console.print(f"user {user.id} {username!r} created ({role}, {user.jurisdiction})")
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {cli_context.describe(exc)}")
         raise typer.Exit(2) from exc
 
 
