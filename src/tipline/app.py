@@ -22,8 +22,8 @@ from tipline.feedback import api as feedback_api
 from tipline.http import BodyLimitMiddleware, SecurityHeadersMiddleware
 from tipline.matching import api as matching_api
 from tipline.ncmec import api as ncmec_api
-from tipline.outcomes import api as outcomes_api
 from tipline.openapi import install as install_openapi
+from tipline.outcomes import api as outcomes_api
 from tipline.reports import api as reports_api
 from tipline.routing import api as routing_api
 from tipline.settings import Settings

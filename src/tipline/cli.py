@@ -24,9 +24,9 @@ from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
 from tipline.feedback import cli as feedback_cli
 from tipline.reporters import cli as reporters_cli
+from tipline.routing import cli as routing_cli
 from tipline.takedown import cli as takedown_cli
 from tipline.transparency import cli as transparency_cli
-from tipline.routing import cli as routing_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 

@@ -149,6 +149,13 @@ def _hand_read_bodies() -> dict[tuple[str, str], dict[str, Any]]:
             {"file": {"type": "array", "items": BINARY,
                       "description": "One or more files, each as a field named 'file'."}},
             ["file"], file_example),
+        ("post", "/api/v1/agencies/{code}/outcomes/package"): {"required": True, "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "tipline.outcome-package/1, "
+                           "signed in X-Tipline-Signature (docs/feedback.md)"},
+                "example": {"format": "tipline.outcome-package/1", "agency": "DE-BKA",
+                            "outcomes": [{"case_id": 12, "outcome": "arrest",
+                                          "reference": "BKA-2026-77"}]}}}},
         ("post", "/api/v1/banks/{name}/import"): {"required": True, "content": {
             "application/octet-stream": {
                 "schema": {**BINARY, "description": "A hash list: VICS 2.0 JSON, NCMEC XML, "
@@ -186,6 +193,18 @@ EXAMPLES: dict[str, Any] = {
     "WatchIn": {"kind": "account", "value": "shadow_fox", "service": "ExampleChat",
                 "reference": "OP-BLUE-7"},
     "Detail": {"received_by": "duty desk", "reference": "INC-2026-0042"},
+    "JurisdictionRuleIn": {"unviewed_requires_authority": "yes",
+                           "source": "Code of criminal procedure, section 100a"},
+    "OutcomeBody": {"case_id": 12, "outcome": "under_investigation",
+                    "reference": "INC-2026-0042-1"},
+    "WebhookIn": {"url": "https://platform.example.org/tipline/outcomes",
+                  "secret": "a-long-random-shared-secret", "active": True},
+    "AssessmentIn": {"assessment": "baseline"},
+    "ProviderIn": {"name": "Example Hosting", "country": "NL", "ranges": ["192.0.2.0/24"],
+                   "domains": ["example-hosting.test"], "channel": "email",
+                   "contact": "abuse@example-hosting.test"},
+    "HotlineIn": {"country": "DE", "name": "German hotline", "channel": "email",
+                  "contact": "reports@hotline.example.de"},
 }
 
 # Examples of the JSON intake API's answers, by model name (validated against their models by
@@ -217,7 +236,9 @@ SECURITY_SCHEMES = {
                              "administrators, agency users; each route says which roles."},
 }
 # /ispws handlers authenticate by hand (no dependency, on the intake hot path).
-UNAUTHENTICATED = {"/ispws/xsd", "/healthz", "/openapi.json"}
+# Public, or (an outcome package) authenticated by its HMAC signature rather than a login.
+UNAUTHENTICATED = {"/ispws/xsd", "/healthz", "/openapi.json", "/api/v1/outcomes/vocabulary",
+                   "/api/v1/agencies/{code}/outcomes/package"}
 
 
 def _calls(dependant: Dependant) -> set[Any]:
