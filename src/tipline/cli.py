@@ -129,6 +129,9 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     state.index.start()
     try:
         if once:
+            from tipline.retro.jobs import RetroWatcher
+
+            RetroWatcher(state.db).run_one()  # history re-matched if the banks moved
             steps = state.runner.run_until_idle() + state.items.run_until_idle()
             console.print(f"ran {steps} stages and work items")
             return
@@ -142,10 +145,12 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
 def _serve_until_signalled(state: AppState) -> None:
     """Serve the pipeline in this thread (and the work items in another) until SIGTERM or
     SIGINT: the stage in hand finishes (its lease guards it), then the worker exits."""
+    from tipline.retro.jobs import RetroWatcher
     from tipline.workqueue.serve import Background, serve
 
     poll = state.settings.worker_poll_seconds
     items = Background(state.items, poll, 1, "work-items")
+    watcher = Background(RetroWatcher(state.db), poll, 1, "retro-watcher")
     stop = threading.Event()
 
     def _stop(*_: object) -> None:
@@ -156,9 +161,11 @@ def _serve_until_signalled(state: AppState) -> None:
     signal.signal(signal.SIGINT, _stop)
     console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
     items.start()
+    watcher.start()
     try:
         serve(state.runner, stop, poll, "pipeline worker")
     finally:
+        watcher.stop()
         items.stop()
 
 

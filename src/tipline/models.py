@@ -28,6 +28,7 @@ from tipline.matching.models import FileMatch
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
+from tipline.retro.models import RetroCursor
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route, RouteCountry
 from tipline.users.models import User
@@ -67,6 +68,7 @@ __all__ = [
     "ReportFile",
     "Reporter",
     "RetentionWindow",
+    "RetroCursor",
     "ReviewerPreference",
     "Route",
     "RouteCountry",

@@ -23,6 +23,9 @@ from tipline.ncmec.schema import CyberTiplineSchema, load_schema
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
+from tipline.retro import jobs as retro
+from tipline.retro.service import REROUTE
+from tipline.routing.service import config_from
 from tipline.settings import Settings
 from tipline.triage import service as triage
 from tipline.workqueue.items import Handler, ItemWorker
@@ -44,6 +47,7 @@ class AppState:
     delivery: DeliveryWorker
     items: ItemWorker
     index: LiveIndex
+    retro: retro.Retro
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
     new_file_id: Callable[[], str] = new_file_id
@@ -56,9 +60,13 @@ def evidence_store_for(settings: Settings) -> EvidenceStore:
     raise ValueError(f"unknown evidence backend {settings.evidence_backend!r}")
 
 
-def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
+def work_handlers(settings: Settings, db: Database, rematch: retro.Retro) -> dict[str, Handler]:
     """The handler of each `work_items` queue name: later work, queued rather than called."""
-    return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path)}
+    return {
+        triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path),
+        retro.RETRO: partial(retro.rematch_log, rematch),
+        REROUTE: partial(retro.reroute, config_from(settings)),
+    }
 
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:
@@ -69,11 +77,12 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
         db, build_stages(db, evidence, index, settings), lease_seconds=settings.stage_lease_seconds,
         max_attempts=settings.stage_max_attempts, worker=worker,
     )
-    items = ItemWorker(db, Retry(settings.stage_max_attempts, STAGE_BACKOFF,
-                                 settings.stage_lease_seconds), work_handlers(settings, db))
+    rematch = retro.Retro(index, max_signals=settings.retro_batch_signals)
+    retry = Retry(settings.stage_max_attempts, STAGE_BACKOFF, settings.stage_lease_seconds)
+    items = ItemWorker(db, retry, work_handlers(settings, db, rematch))
     return AppState(
         settings=settings, db=db, evidence=evidence, runner=runner,
-        delivery=build_worker(db, settings), items=items, index=index,
+        delivery=build_worker(db, settings), items=items, index=index, retro=rematch,
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
     )
 
@@ -95,6 +104,8 @@ def start(state: AppState) -> None:
         # Several threads, so one slow agency cannot hold up the others.
         Background(state.delivery, poll, state.settings.delivery_threads, "delivery"),
         Background(state.items, poll, 1, "work-items"),
+        # Retroactive matching follows the bank change log: no bank writer has to ask for it.
+        Background(retro.RetroWatcher(state.db), poll, 1, "retro-watcher"),
     ]
     for background in state.background:
         background.start()

@@ -1,0 +1,101 @@
+"""The durable jobs of retroactive matching, on the work queue (`tipline.workqueue`).
+
+Nothing that writes a bank calls this: a `RetroWatcher` in each worker process notices that
+the bank change log has moved past the cursor and queues the one `retro-match` item. Its
+handler re-matches history for the next batch of the log and moves the cursor in the same
+transaction (a crash repeats the batch, which is harmless: results are applied as truth), and
+queues itself again while the log is ahead. Cases whose files changed are queued on `reroute`:
+routed again, queued to their agencies as a new version, and re-triaged on the `triage` queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tipline.cases import store as cases_store
+from tipline.db import Database, utcnow
+from tipline.delivery.service import enqueue_for_case
+from tipline.matching.service import PdqLookup
+from tipline.retro import store
+from tipline.retro.fileindex import FileHashIndex
+from tipline.retro.models import RetroCursor
+from tipline.retro.service import REROUTE, Outcome, rematch_signals
+from tipline.routing import geo
+from tipline.routing.service import RoutingConfig, route_case, urls_of_case
+from tipline.triage.service import RETRIAGE
+from tipline.workqueue.items import Item, channel, enqueue
+
+RETRO = "retro-match"  # the work queue of the re-matching of history (one key: the log)
+
+
+class SyncedLookup(PdqLookup, Protocol):
+    def sync(self) -> int: ...
+
+
+@dataclass
+class Retro:
+    """What the re-matching job holds in a process: the live bank index (brought up to the
+    batch's end before matching) and the index of stored file hashes."""
+
+    index: SyncedLookup
+    files: FileHashIndex = field(default_factory=FileHashIndex)
+    max_signals: int = 20_000
+    last: Outcome | None = None
+
+
+def rematch_log(retro: Retro, session: Session, item: Item) -> None:
+    """The handler of `retro-match`: re-match history for the next batch of the change log."""
+    cursor = store.cursor(session)
+    end = store.batch_end(session, cursor.last_seq, retro.max_signals)
+    if end is None:
+        return
+    retro.index.sync()  # the batch committed, so the live index now holds it
+    signals = store.changed_signals(session, cursor.last_seq, end)
+    outcome = rematch_signals(session, retro.index, retro.files, signals)
+    cursor.last_seq, cursor.updated_at = end, utcnow()
+    cursor.signals += outcome.signals
+    cursor.files += outcome.changed_files
+    retro.last = outcome
+    if store.log_head(session) > end:
+        enqueue(session, RETRO, store.CURSOR)
+
+
+def reroute(config: RoutingConfig, session: Session, item: Item) -> None:
+    """The handler of `reroute`: route the case again (its hosts resolved first, outside the
+    routing lock), queue its new version to its agencies, and have it re-triaged."""
+    case = cases_store.resolve(session, int(item.key))
+    if case is None:
+        return
+    answers = geo.resolve_hosts(urls_of_case(session, case.id), config.resolver)
+    route_case(session, case.id, replace(config, resolver=geo.CachedResolver(answers)))
+    enqueue_for_case(session, case.id)
+    enqueue(session, RETRIAGE, str(case.id), {"reason": item.payload.get("reason", REROUTE)})
+
+
+class RetroWatcher:
+    """Queues the re-matching job when the bank change log is ahead of its cursor. Served
+    next to the work items; it reads two numbers per poll and writes only when behind."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.asked = 0  # the log head last asked for: not asked again until it moves
+
+    @property
+    def channels(self) -> list[str]:
+        return [channel(RETRO)]
+
+    def run_one(self) -> bool:
+        with self.db.sessions() as session:
+            head = store.log_head(session)
+            done = session.scalar(select(RetroCursor.last_seq)
+                                  .where(RetroCursor.name == store.CURSOR)) or 0
+        if head <= max(done, self.asked):
+            return False
+        with self.db.transaction() as session:
+            enqueue(session, RETRO, store.CURSOR)
+        self.asked = head
+        return False  # nothing else to do until the next poll
