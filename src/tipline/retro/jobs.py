@@ -50,17 +50,22 @@ class Retro:
 def rematch_log(retro: Retro, session: Session, item: Item) -> None:
     """The handler of `retro-match`: re-match history for the next batch of the change log."""
     cursor = store.cursor(session)
-    end = store.batch_end(session, cursor.last_seq, retro.max_signals)
-    if end is None:
+    end = store.batch_end(session, cursor.last_seq, retro.max_signals) or cursor.last_seq
+    newest = store.entries_head(session)
+    exact = store.new_exact_entries(session, cursor.last_entry_id, newest, retro.max_signals)
+    more_exact = len(exact) == retro.max_signals
+    if end == cursor.last_seq and newest == cursor.last_entry_id:
         return
     retro.index.sync()  # the batch committed, so the live index now holds it
     signals = store.changed_signals(session, cursor.last_seq, end)
+    signals = sorted(set(signals) | {signal for _, signal in exact})
     outcome = rematch_signals(session, retro.index, retro.files, signals)
     cursor.last_seq, cursor.updated_at = end, utcnow()
+    cursor.last_entry_id = exact[-1][0] if more_exact else newest
     cursor.signals += outcome.signals
     cursor.files += outcome.changed_files
     retro.last = outcome
-    if store.log_head(session) > end:
+    if store.log_head(session) > end or more_exact:
         enqueue(session, RETRO, store.CURSOR)
 
 
@@ -82,7 +87,7 @@ class RetroWatcher:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.asked = 0  # the log head last asked for: not asked again until it moves
+        self.asked = (0, 0)  # (log head, newest entry) last asked for: asked again if moved
 
     @property
     def channels(self) -> list[str]:
@@ -90,10 +95,11 @@ class RetroWatcher:
 
     def run_one(self) -> bool:
         with self.db.sessions() as session:
-            head = store.log_head(session)
-            done = session.scalar(select(RetroCursor.last_seq)
-                                  .where(RetroCursor.name == store.CURSOR)) or 0
-        if head <= max(done, self.asked):
+            head = (store.log_head(session), store.entries_head(session))
+            row = session.execute(select(RetroCursor.last_seq, RetroCursor.last_entry_id)
+                                  .where(RetroCursor.name == store.CURSOR)).first()
+        done = (int(row[0]), int(row[1])) if row else (0, 0)
+        if all(h <= max(d, a) for h, d, a in zip(head, done, self.asked, strict=True)):
             return False
         with self.db.transaction() as session:
             enqueue(session, RETRO, store.CURSOR)

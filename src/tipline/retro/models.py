@@ -19,6 +19,9 @@ class RetroCursor(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Bank imports log only the hashes the PDQ index holds; entries of cryptographic hashes
+    # are followed by their id instead.
+    last_entry_id: Mapped[int] = mapped_column(BigInteger, default=0)
     signals: Mapped[int] = mapped_column(BigInteger, default=0)  # changed signals read
     files: Mapped[int] = mapped_column(BigInteger, default=0)  # files whose matches changed
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

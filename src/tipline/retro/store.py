@@ -36,12 +36,16 @@ def log_head(session: Session) -> int:
     return int(session.scalar(select(func.max(IndexChange.seq))) or 0)
 
 
+def entries_head(session: Session) -> int:
+    return int(session.scalar(select(func.max(BankEntry.id))) or 0)
+
+
 def cursor(session: Session) -> RetroCursor:
     """The cursor row, created at 0 the first time (history then re-matched once, which only
     confirms what the pipeline recorded)."""
     found = session.get(RetroCursor, CURSOR, with_for_update=True)
     if found is None:
-        found = RetroCursor(name=CURSOR, last_seq=0, signals=0, files=0)
+        found = RetroCursor(name=CURSOR, last_seq=0, last_entry_id=0, signals=0, files=0)
         session.add(found)
         session.flush()
     return found
@@ -64,6 +68,19 @@ def changed_signals(session: Session, after: int, upto: int) -> list[int]:
     return list(session.scalars(select(IndexChange.signal_id)
                                 .where(IndexChange.seq > after, IndexChange.seq <= upto)
                                 .distinct().order_by(IndexChange.signal_id)))
+
+
+def new_exact_entries(session: Session, after: int, upto: int, limit: int
+                      ) -> list[tuple[int, int]]:
+    """(entry id, signal id) of cryptographic-hash entries added after entry `after`, oldest
+    first. (On PostgreSQL an entry committed after a later-numbered one is missed here; its
+    enabling or disabling later is in the change log.)"""
+    return [(e, s) for e, s in session.execute(
+        select(BankEntry.id, BankEntry.signal_id).join(BankSignal,
+                                                       BankSignal.id == BankEntry.signal_id)
+        .where(BankEntry.id > after, BankEntry.id <= upto,
+               BankSignal.signal_type.in_(EXACT_TYPES))
+        .order_by(BankEntry.id).limit(limit))]
 
 
 # --- what a changed signal may concern -----------------------------------------------------

@@ -23,6 +23,7 @@ def upgrade() -> None:
         'retro_cursors',
         sa.Column('name', sa.String(length=50), primary_key=True),
         sa.Column('last_seq', sa.BigInteger(), nullable=False),
+        sa.Column('last_entry_id', sa.BigInteger(), nullable=False),
         sa.Column('signals', sa.BigInteger(), nullable=False),
         sa.Column('files', sa.BigInteger(), nullable=False),
         sa.Column('updated_at', tipline.db.UTCDateTime(timezone=True), nullable=False),
