@@ -207,31 +207,37 @@ def scan(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of media."),
     output: Path | None = typer.Option(None, help="Write results here (default: stdout)."),
     fmt: str = typer.Option("csv", "--format", help="csv or json."),
+    scheduler: str | None = typer.Option(None, help="Address of an existing Dask scheduler "
+                                         "(default: a local cluster)."),
+    workers: int = typer.Option(2, min=1, help="Workers of the local cluster."),
+    threads: bool = typer.Option(False, "--threads", help="Local workers as threads of this "
+                                 "process instead of processes (light, no parallel hashing)."),
+    checkpoint: Path | None = typer.Option(None, help="Progress file; a scan started again "
+                                           "with it resumes (default: under the data dir)."),
 ) -> None:
-    """Check a folder of media against the local banks, offline; CSV or JSON out."""
-    from rich.progress import Progress
+    """Check a folder of media against the local banks, offline, on Dask; CSV or JSON out."""
+    import hashlib
 
-    from tipline.matching.live import LiveIndex
-    from tipline.matching.scan import media_files, render
-    from tipline.matching.scan import scan as run_scan
+    from tipline.matching.bulk import bulk_scan, dask_client, progress_bar
+    from tipline.matching.scan import render
 
     if fmt not in ("csv", "json"):
         console.print("[red]error:[/red] --format is csv or json")
         raise typer.Exit(2)
     settings = _settings()
-    with database(settings) as db:
-        index = LiveIndex(db, settings.data_dir / "index")
-        index.open()
-        paths = media_files(folder)
-        err = Console(stderr=True)
-        with Progress(console=err) as progress:
-            task = progress.add_task("scanning", total=len(paths))
-            rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    checkpoint = checkpoint or settings.data_dir / "scans" / f"{name}.jsonl"
+    err = Console(stderr=True)
+    with dask_client(scheduler, workers, processes=not threads) as client, \
+            progress_bar(err) as progress:
+        rows = bulk_scan(settings.resolved_database_url, folder, checkpoint, client,
+                         progress=progress)
     text = render(rows, fmt)
     if output:
         output.write_text(text)
     else:
         print(text, end="")
+    checkpoint.unlink(missing_ok=True)  # finished: a next scan of the folder starts afresh
     matched = sum(r.matched for r in rows)
     err.print(f"{len(rows)} files scanned, {matched} matched, "
               f"{sum(1 for r in rows if r.error)} could not be decoded")
