@@ -21,6 +21,7 @@ from tipline.cli_context import database
 from tipline.cli_context import settings as _settings
 from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
+from tipline.retro import cli as retro_cli
 from tipline.triage import cli as triage_cli
 from tipline.users import cli as users_cli
 
@@ -33,6 +34,7 @@ reporters_app = typer.Typer(help="Reporter organisations and their credentials."
                             no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(banks_cli.app, name="banks")
+app.add_typer(retro_cli.app, name="retro")
 app.add_typer(reporters_app, name="reporters")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(triage_cli.app, name="triage")

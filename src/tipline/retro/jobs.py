@@ -23,7 +23,7 @@ from tipline.matching.service import PdqLookup
 from tipline.retro import store
 from tipline.retro.fileindex import FileHashIndex
 from tipline.retro.models import RetroCursor
-from tipline.retro.service import REROUTE, Outcome, rematch_signals
+from tipline.retro.service import REROUTE, NearRows, Outcome, near_in, rematch_signals
 from tipline.routing import geo
 from tipline.routing.service import RoutingConfig, route_case, urls_of_case
 from tipline.triage.service import RETRIAGE
@@ -47,25 +47,55 @@ class Retro:
     last: Outcome | None = None
 
 
-def rematch_log(retro: Retro, session: Session, item: Item) -> None:
-    """The handler of `retro-match`: re-match history for the next batch of the change log."""
+@dataclass(frozen=True)
+class Batch:
+    """The next part of the bank log to re-match: whole bank transactions after `after_seq`
+    up to `end`, and cryptographic-hash entries after `after_entry` (up to `entry_end`)."""
+
+    after_seq: int
+    end: int
+    after_entry: int
+    entry_end: int
+    signals: list[int]
+    more: bool  # entries were left for the next batch
+
+
+def next_batch(session: Session, max_signals: int) -> Batch | None:
     cursor = store.cursor(session)
-    end = store.batch_end(session, cursor.last_seq, retro.max_signals) or cursor.last_seq
+    end = store.batch_end(session, cursor.last_seq, max_signals) or cursor.last_seq
     newest = store.entries_head(session)
-    exact = store.new_exact_entries(session, cursor.last_entry_id, newest, retro.max_signals)
-    more_exact = len(exact) == retro.max_signals
+    exact = store.new_exact_entries(session, cursor.last_entry_id, newest, max_signals)
     if end == cursor.last_seq and newest == cursor.last_entry_id:
-        return
-    retro.index.sync()  # the batch committed, so the live index now holds it
-    signals = store.changed_signals(session, cursor.last_seq, end)
-    signals = sorted(set(signals) | {signal for _, signal in exact})
-    outcome = rematch_signals(session, retro.index, retro.files, signals)
-    cursor.last_seq, cursor.updated_at = end, utcnow()
-    cursor.last_entry_id = exact[-1][0] if more_exact else newest
+        return None
+    more = len(exact) == max_signals
+    signals = set(store.changed_signals(session, cursor.last_seq, end))
+    signals |= {signal for _, signal in exact}
+    return Batch(cursor.last_seq, end, cursor.last_entry_id,
+                 exact[-1][0] if more else newest, sorted(signals), more)
+
+
+def apply_batch(session: Session, index: PdqLookup, near: NearRows, batch: Batch) -> Outcome:
+    """Re-match the batch and move the cursor past it, in the caller's transaction. Returns
+    an empty outcome when the cursor moved meanwhile (another runner did the batch)."""
+    cursor = store.cursor(session)
+    if (cursor.last_seq, cursor.last_entry_id) != (batch.after_seq, batch.after_entry):
+        return Outcome()
+    outcome = rematch_signals(session, index, near, batch.signals)
+    cursor.last_seq, cursor.last_entry_id = batch.end, batch.entry_end
     cursor.signals += outcome.signals
     cursor.files += outcome.changed_files
-    retro.last = outcome
-    if store.log_head(session) > end or more_exact:
+    cursor.updated_at = utcnow()
+    return outcome
+
+
+def rematch_log(retro: Retro, session: Session, item: Item) -> None:
+    """The handler of `retro-match`: re-match history for the next batch of the change log."""
+    batch = next_batch(session, retro.max_signals)
+    if batch is None:
+        return
+    retro.index.sync()  # the batch committed, so the live index now holds it
+    retro.last = apply_batch(session, retro.index, near_in(session, retro.files), batch)
+    if store.log_head(session) > batch.end or batch.more:
         enqueue(session, RETRO, store.CURSOR)
 
 

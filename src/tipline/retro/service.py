@@ -13,7 +13,7 @@ and their classification facts; their cases are queued to be re-routed and re-tr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -48,15 +48,25 @@ class Outcome:
     cases: int = 0
 
 
-def candidate_files(session: Session, files: FileHashIndex, signal_ids: list[int]) -> set[str]:
+NearRows = Callable[[list[str], int], set[int]]
+"""The stored file signal rows within a radius of any of these PDQ hashes."""
+
+
+def near_in(session: Session, files: FileHashIndex) -> NearRows:
+    """`NearRows` of this process's index of stored file hashes, caught up first."""
+    def near(variants: list[str], radius: int) -> set[int]:
+        files.catch_up(session)
+        return {row for hits in files.near(variants, radius) for row, _ in hits}
+    return near
+
+
+def candidate_files(session: Session, near: NearRows, signal_ids: list[int]) -> set[str]:
     """Stored files whose matches these changed bank signals may change."""
     found = store.files_matched_by(session, signal_ids)
     radius = store.max_threshold(session)
     variants = store.live_pdq_variants(session, signal_ids)
     if variants and radius is not None:
-        files.catch_up(session)
-        rows = {row for hits in files.near(variants, radius) for row, _ in hits}
-        found |= store.files_of_signal_rows(session, sorted(rows))
+        found |= store.files_of_signal_rows(session, sorted(near(variants, radius)))
     exact = store.exact_signals(session, signal_ids)
     if exact:
         found |= store.files_with_exact(session, exact)
@@ -145,11 +155,11 @@ def reclassify(session: Session, file_ids: Iterable[str]) -> None:
         record_file_facts(session, file)
 
 
-def rematch_signals(session: Session, index: PdqLookup, files: FileHashIndex,
+def rematch_signals(session: Session, index: PdqLookup, near: NearRows,
                     signal_ids: list[int]) -> Outcome:
     """Everything one batch of changed bank signals means for the stored files."""
     outcome = Outcome(signals=len(signal_ids))
-    candidates = candidate_files(session, files, signal_ids)
+    candidates = candidate_files(session, near, signal_ids)
     reports = store.matched_files(session, sorted(candidates))
     outcome.candidates = len(reports)
     changed = rematch_files(session, index, reports)
