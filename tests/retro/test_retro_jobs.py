@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from linking_support import login, processed, submit
 from tipline.audit.service import Actor
@@ -15,7 +15,7 @@ from tipline.banks.records import HashRecord
 from tipline.banks.schemas import BankCreate
 from tipline.hashing.pdq import pdq_hash
 from tipline.matching.models import FileMatch
-from tipline.reports.models import ReportFile
+from tipline.reports.models import FileSignal, ReportFile
 from tipline.retro.jobs import RetroWatcher
 from tipline.retro.models import RetroCursor
 from tipline.retro.service import REROUTE
@@ -113,3 +113,22 @@ def test_the_job_reads_only_the_log_past_its_cursor(live: AppState) -> None:
         assert second is not None
         assert second.signals == 2 and second.last_seq > first.last_seq
     assert state.retro.last is not None and state.retro.last.signals == 1
+
+
+def test_the_stored_file_index_grows_by_what_was_hashed_since(live: AppState) -> None:
+    state = live
+    reporter = login(state)
+    first = submit(state, reporter, {"a.jpg": to_jpeg(generate(93))}, account="acct-1")
+    processed(state, first)
+    files = state.retro.files
+    with state.db.sessions() as s:
+        added = files.catch_up(s)
+        stored = s.scalar(select(func.count()).select_from(FileSignal)
+                          .where(FileSignal.signal_type == "pdq"))
+        assert added == stored == len(files) > 0
+        assert files.catch_up(s) == 0  # nothing new: nothing read again
+    second = submit(state, reporter, {"b.jpg": to_jpeg(generate(94))}, account="acct-2")
+    processed(state, second)
+    with state.db.sessions() as s:
+        more = files.catch_up(s)
+        assert more > 0 and len(files) == stored + more
