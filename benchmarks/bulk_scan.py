@@ -25,7 +25,9 @@ from tipline.banks import service
 from tipline.banks.records import HashRecord
 from tipline.banks.schemas import BankCreate
 from tipline.db import Database
-from tipline.matching.bulk import bulk_scan, dask_client
+from tipline.matching.bulk import FILES_PER_TASK, bulk_scan, dask_client
+from tipline.matching.live import LiveIndex
+from tipline.matching.scan import scan_many
 from tipline.migrate import upgrade
 from tipline.synthetic import generate, to_jpeg
 
@@ -52,14 +54,29 @@ def prepare(root: Path, files: int) -> tuple[str, list[Path], list[str]]:
     return url, paths, hashes
 
 
-def threatexchange_loop(paths: list[Path], hashes: list[str]) -> float:
+def threatexchange_loop(paths: list[Path], hashes: list[str]) -> tuple[float, float]:
+    """(images/s wall, CPU ms per image)."""
     index = PdqSignal.get_index_cls().build([(h, i) for i, h in enumerate(hashes)])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for path in paths:
         found = PdqSignal.hash_from_bytes(path.read_bytes())
         if found:
             index.query(found)
-    return len(paths) / (time.perf_counter() - t0)
+    return (len(paths) / (time.perf_counter() - t0),
+            1000 * (time.process_time() - c0) / len(paths))
+
+
+def tipline_cpu(url: str, paths: list[Path], root: Path) -> float:
+    """CPU ms per image of one worker's task (`scan_many`), in this process."""
+    db = Database(url)
+    index = LiveIndex(db, None)
+    index.open()
+    scan_many(db, index, paths[:4], root)  # compile and warm up outside the timing
+    c0 = time.process_time()
+    for i in range(0, len(paths), FILES_PER_TASK):
+        scan_many(db, index, paths[i:i + FILES_PER_TASK], root)
+    db.dispose()
+    return 1000 * (time.process_time() - c0) / len(paths)
 
 
 def tipline_scan(url: str, folder: Path, root: Path, workers: int) -> tuple[float, float]:
@@ -75,14 +92,19 @@ def tipline_scan(url: str, folder: Path, root: Path, workers: int) -> tuple[floa
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--dask", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         url, paths, hashes = prepare(root, args.files)
-        baseline = threatexchange_loop(paths, hashes)
+        baseline, baseline_cpu = threatexchange_loop(paths, hashes)
+        ours_cpu = tipline_cpu(url, paths, root / "archive")
         print(f"files: {args.files}, bank: {BANK} PDQ hashes")
-        print(f"python-threatexchange, sequential: {baseline:.1f} images/s")
-        for workers in (1, 2):
+        print(f"python-threatexchange, sequential: {baseline:.1f} images/s, "
+              f"{baseline_cpu:.1f} CPU ms/image")
+        print(f"tipline, one worker's task in process: {ours_cpu:.1f} CPU ms/image "
+              f"({baseline_cpu / ours_cpu:.2f}x threatexchange per CPU second)")
+        for workers in (1, 2) if args.dask else ():
             rate, started = tipline_scan(url, root / "archive", root, workers)
             print(f"tipline scan, {workers} Dask worker(s): {rate:.1f} images/s "
                   f"({rate / baseline:.2f}x threatexchange; cluster start {started:.1f} s)")
