@@ -152,7 +152,8 @@ def _serve_until_signalled(state: AppState) -> None:
 
     poll = state.settings.worker_poll_seconds
     items = Background(state.items, poll, 1, "work-items")
-    watcher = Background(RetroWatcher(state.db), poll, 1, "retro-watcher")
+    watcher = Background(RetroWatcher(state.db), RetroWatcher.poll_seconds(poll), 1,
+                         "retro-watcher")
     stop = threading.Event()
 
     def _stop(*_: object) -> None:

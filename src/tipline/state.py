@@ -105,7 +105,8 @@ def start(state: AppState) -> None:
         Background(state.delivery, poll, state.settings.delivery_threads, "delivery"),
         Background(state.items, poll, 1, "work-items"),
         # Retroactive matching follows the bank change log: no bank writer has to ask for it.
-        Background(retro.RetroWatcher(state.db), poll, 1, "retro-watcher"),
+        Background(retro.RetroWatcher(state.db), retro.RetroWatcher.poll_seconds(poll), 1,
+                   "retro-watcher"),
     ]
     for background in state.background:
         background.start()

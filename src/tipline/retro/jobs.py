@@ -30,6 +30,7 @@ from tipline.triage.service import RETRIAGE
 from tipline.workqueue.items import Item, channel, enqueue
 
 RETRO = "retro-match"  # the work queue of the re-matching of history (one key: the log)
+WATCH_SECONDS = 1.0  # the watcher polls at most this often: the promise is within a minute
 
 
 class SyncedLookup(PdqLookup, Protocol):
@@ -113,7 +114,8 @@ def reroute(config: RoutingConfig, session: Session, item: Item) -> None:
 
 class RetroWatcher:
     """Queues the re-matching job when the bank change log is ahead of its cursor. Served
-    next to the work items; it reads two numbers per poll and writes only when behind."""
+    next to the work items, polling every `watch_seconds(poll)`; it reads three numbers per
+    poll and writes only when behind."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -122,6 +124,10 @@ class RetroWatcher:
     @property
     def channels(self) -> list[str]:
         return [channel(RETRO)]
+
+    @staticmethod
+    def poll_seconds(worker_poll: float) -> float:
+        return max(worker_poll, WATCH_SECONDS)
 
     def run_one(self) -> bool:
         with self.db.sessions() as session:
