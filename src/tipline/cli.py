@@ -24,6 +24,7 @@ from tipline.delivery import cli as delivery_cli
 from tipline.evidence import cli as evidence_cli
 from tipline.feedback import cli as feedback_cli
 from tipline.reporters import cli as reporters_cli
+from tipline.retro import cli as retro_cli
 from tipline.routing import cli as routing_cli
 from tipline.takedown import cli as takedown_cli
 from tipline.transparency import cli as transparency_cli
@@ -40,6 +41,7 @@ reporters_app = typer.Typer(help="Reporter organisations and their credentials."
                             no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(banks_cli.app, name="banks")
+app.add_typer(retro_cli.app, name="retro")
 app.add_typer(reporters_app, name="reporters")
 reporters_app.command("key-add")(reporters_cli.key_add)
 reporters_app.command("key-list")(reporters_cli.key_list)
@@ -157,6 +159,9 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
     state.index.start()
     try:
         if once:
+            from tipline.retro.jobs import RetroWatcher
+
+            RetroWatcher(state.db).run_one()  # history re-matched if the banks moved
             steps = (state.runner.run_until_idle() + state.items.run_until_idle()
                      + state.takedown.run_until_idle())
             console.print(f"ran {steps} stages and work items")
@@ -171,11 +176,14 @@ def worker(once: bool = typer.Option(False, help="Process what is queued, then e
 def _serve_until_signalled(state: AppState) -> None:
     """Serve the pipeline in this thread (and the work items in another) until SIGTERM or
     SIGINT: the stage in hand finishes (its lease guards it), then the worker exits."""
+    from tipline.retro.jobs import RetroWatcher
     from tipline.workqueue.serve import Background, serve
 
     poll = state.settings.worker_poll_seconds
     items = Background(state.items, poll, 1, "work-items")
     takedown = Background(state.takedown, poll, 1, "takedown")
+    watcher = Background(RetroWatcher(state.db), RetroWatcher.poll_seconds(poll), 1,
+                         "retro-watcher")
     stop = threading.Event()
 
     def _stop(*_: object) -> None:
@@ -187,9 +195,11 @@ def _serve_until_signalled(state: AppState) -> None:
     console.print(f"worker {state.runner.worker} running; Ctrl-C to stop")
     items.start()
     takedown.start()
+    watcher.start()
     try:
         serve(state.runner, stop, poll, "pipeline worker")
     finally:
+        watcher.stop()
         takedown.stop()
         items.stop()
         state.takedown.close()
@@ -257,28 +267,34 @@ def scan(
     output: Path | None = typer.Option(None, help="Write results here (default: stdout)."),
     fmt: str = typer.Option("csv", "--format", callback=cli_context.one_of("csv", "json"),
                             help="csv or json."),
+    scheduler: str | None = typer.Option(None, help="Address of an existing Dask scheduler "
+                                         "(default: a local cluster)."),
+    workers: int = typer.Option(2, min=1, help="Workers of the local cluster."),
+    threads: bool = typer.Option(False, "--threads", help="Local workers as threads of this "
+                                 "process instead of processes (light, no parallel hashing)."),
+    checkpoint: Path | None = typer.Option(None, help="Progress file; a scan started again "
+                                           "with it resumes (default: under the data dir)."),
 ) -> None:
-    """Check a folder of media against the local banks, offline; CSV or JSON out."""
-    from rich.progress import Progress
+    """Check a folder of media against the local banks, offline, on Dask; CSV or JSON out."""
+    import hashlib
 
-    from tipline.matching.live import LiveIndex
-    from tipline.matching.scan import media_files, render
-    from tipline.matching.scan import scan as run_scan
+    from tipline.matching.bulk import bulk_scan, dask_client, progress_bar
+    from tipline.matching.scan import render
 
     settings = _settings()
-    with database(settings) as db:
-        index = LiveIndex(db, settings.data_dir / "index")
-        index.open()
-        paths = media_files(folder)
-        err = cli_context.console(stderr=True)
-        with Progress(console=err) as progress:
-            task = progress.add_task("scanning", total=len(paths))
-            rows = list(run_scan(db, index, paths, folder, lambda: progress.advance(task)))
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    checkpoint = checkpoint or settings.data_dir / "scans" / f"{name}.jsonl"
+    err = cli_context.console(stderr=True)
+    with dask_client(scheduler, workers, processes=not threads) as client, \
+            progress_bar(err) as progress:
+        rows = bulk_scan(settings.resolved_database_url, folder, checkpoint, client,
+                         progress=progress)
     text = render(rows, fmt)
     if output:
         output.write_text(text)
     else:
         print(text, end="")
+    checkpoint.unlink(missing_ok=True)  # finished: a next scan of the folder starts afresh
     matched = sum(r.matched for r in rows)
     err.print(f"{len(rows)} files scanned, {matched} matched, "
               f"{sum(1 for r in rows if r.error)} could not be decoded")

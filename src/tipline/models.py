@@ -29,6 +29,7 @@ from tipline.outcomes.models import Outcome, ReporterWebhook
 from tipline.pipeline.models import PipelineJob, StageRun
 from tipline.reporters.models import ApiKey, Reporter
 from tipline.reports.models import FileSignal, Identifier, IpEvent, RawDocument, Report, ReportFile
+from tipline.retro.models import RetroCursor
 from tipline.review.models import ExposureOverride, MediaReveal, ReviewerPreference
 from tipline.routing.models import Route, RouteCountry
 from tipline.takedown.models import (
@@ -85,6 +86,7 @@ __all__ = [
     "Reporter",
     "ReporterWebhook",
     "RetentionWindow",
+    "RetroCursor",
     "ReviewerPreference",
     "Route",
     "RouteCountry",

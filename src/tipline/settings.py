@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     delivery_threads: int = Field(
         4, ge=1, description="Delivery worker threads (in the server and in `tipline deliver`)."
     )
+    retro_batch_signals: int = Field(
+        20_000, ge=1, description="Changed bank signals re-matched against history per "
+        "transaction of the retroactive matching job.",
+    )
 
     retention_default_days: int = Field(
         7, ge=0, description="Retention window (days) assumed for a country whose window is "

@@ -28,6 +28,7 @@ from tipline.pipeline.reroute import reroute
 from tipline.pipeline.runner import STAGE_BACKOFF, PipelineRunner
 from tipline.pipeline.stages import build_stages
 from tipline.reporters.service import AuthenticatedReporter
+from tipline.retro import jobs as retro
 from tipline.routing.service import REROUTE, config_from
 from tipline.settings import Settings
 from tipline.takedown.worker import TakedownWorker
@@ -54,6 +55,7 @@ class AppState:
     items: ItemWorker
     index: LiveIndex
     lookup_audit: LookupAudit
+    retro: retro.Retro
     credentials: CredentialCache[AuthenticatedReporter]
     schema: CyberTiplineSchema
     takedown: TakedownWorker
@@ -68,12 +70,13 @@ def evidence_store_for(settings: Settings) -> EvidenceStore:
     raise ValueError(f"unknown evidence backend {settings.evidence_backend!r}")
 
 
-def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
+def work_handlers(settings: Settings, db: Database, rematch: retro.Retro) -> dict[str, Handler]:
     """The handler of each `work_items` queue name: later work, queued rather than called."""
     return {triage.RETRIAGE: partial(triage.retriage, settings.triage_policy_path),
             WEBHOOK_QUEUE: partial(send_notice,
                                    partial(OutboundClient, outbound_policy(settings))),
-            REROUTE: partial(reroute, config_from(settings), settings.triage_policy_path)}
+            REROUTE: partial(reroute, config_from(settings), settings.triage_policy_path),
+            retro.RETRO: partial(retro.rematch_log, rematch)}
 
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:
@@ -84,11 +87,12 @@ def build_state(settings: Settings, worker: str | None = None) -> AppState:
         db, build_stages(db, evidence, index, settings), lease_seconds=settings.stage_lease_seconds,
         max_attempts=settings.stage_max_attempts, worker=worker,
     )
-    items = ItemWorker(db, Retry(settings.stage_max_attempts, STAGE_BACKOFF,
-                                 settings.stage_lease_seconds), work_handlers(settings, db))
+    rematch = retro.Retro(index, max_signals=settings.retro_batch_signals)
+    retry = Retry(settings.stage_max_attempts, STAGE_BACKOFF, settings.stage_lease_seconds)
+    items = ItemWorker(db, retry, work_handlers(settings, db, rematch))
     return AppState(
         settings=settings, db=db, evidence=evidence, runner=runner,
-        delivery=build_worker(db, settings), items=items, index=index,
+        delivery=build_worker(db, settings), items=items, index=index, retro=rematch,
         lookup_audit=LookupAudit(db),
         credentials=CredentialCache(settings.auth_cache_seconds), schema=load_schema(),
         takedown=build_takedown(db, settings),
@@ -121,6 +125,9 @@ def start(state: AppState) -> None:
         Background(state.delivery, poll, state.settings.delivery_threads, "delivery"),
         Background(state.items, poll, 1, "work-items"),
         Background(state.takedown, poll, 1, "takedown"),
+        # Retroactive matching follows the bank change log: no bank writer has to ask for it.
+        Background(retro.RetroWatcher(state.db), retro.RetroWatcher.poll_seconds(poll), 1,
+                   "retro-watcher"),
     ]
     for background in state.background:
         background.start()

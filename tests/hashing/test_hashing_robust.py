@@ -53,10 +53,14 @@ def test_never_strips_flat_or_mostly_flat_image() -> None:
     assert strip_uniform_border(sliver).size == sliver.size
 
 
+def _whole(labels: list[str]) -> list[str]:
+    return [label for label in labels if not label.startswith("region:")]
+
+
 def test_query_hashes_include_stripped_only_with_border(photo: Image.Image) -> None:
-    assert [label for label, _ in query_hashes(to_jpeg(photo))] == ["original"]
-    labels = [label for label, _ in query_hashes(to_jpeg(_framed(photo, 0, 60, 0, 60, (0,) * 3)))]
-    assert labels == ["original", "stripped"]
+    assert _whole([label for label, _ in query_hashes(to_jpeg(photo))]) == ["original"]
+    framed = to_jpeg(_framed(photo, 0, 60, 0, 60, (0,) * 3))
+    assert _whole([label for label, _ in query_hashes(framed)]) == ["original", "stripped"]
 
 
 def test_augmentation_first_hash_is_entry_strict_hash(photo_jpeg: bytes) -> None:

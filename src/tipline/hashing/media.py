@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tipline.hashing.crypto import CryptoHashes, hash_bytes
 from tipline.hashing.decode import DEFAULT_MAX_PIXELS, fast_array, open_image
 from tipline.hashing.errors import MediaError
+from tipline.hashing.hard import query_images
 from tipline.hashing.kinds import media_kind
 from tipline.hashing.pdq import dihedral_of_array, hash_array
 from tipline.hashing.robust import uniform_border_box
@@ -32,8 +33,10 @@ class MediaHashes:
 
 def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes:
     """Cryptographic hashes always; PDQ with its 8 rotations/mirrors (and of the image without
-    its uniform border, if it has one) for images; vPDQ frames for videos. A file that cannot be
-    decoded gets its error, never an exception: the rest of the report is still processed."""
+    its uniform border, if it has one, turned upright if it was tilted on a filled canvas,
+    without a caption bar, and of its halves and thirds: hashing/hard.py) for images; vPDQ
+    frames for videos. A file that cannot be decoded gets its error, never an exception: the
+    rest of the report is still processed."""
     crypto = hash_bytes(data)
     kind = media_kind(data)
     try:
@@ -43,6 +46,8 @@ def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes
             box = uniform_border_box(image)
             if box is not None:
                 hashes["stripped"] = hash_array(fast_array(image.crop(box))).hex
+            for label, part in query_images(image):  # tilted, captioned, stickered copies
+                hashes[label] = hash_array(fast_array(part)).hex
             return MediaHashes(crypto, "image", hashes, quality)
         if kind == "video":
             return MediaHashes(crypto, "video", frames=vpdq_hash(data))

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from tipline.hashing.decode import DEFAULT_MAX_PIXELS, fast_array, open_image, strict_array
+from tipline.hashing.hard import bank_images, query_images
 from tipline.hashing.pdq import dihedral_of_array, hash_array
 
 BORDER_TOLERANCE = 16  # luma levels; absorbs JPEG ringing next to a flat bar
@@ -80,13 +81,15 @@ def _array(img: Image.Image, fast: bool) -> np.ndarray:
 def query_hashes(
     image_bytes: bytes, *, fast: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> list[tuple[str, str]]:
-    """Hashes to look up for an incoming image: ``original`` and, if it has borders,
-    ``stripped``. Each is (label, hex)."""
+    """Hashes to look up for an incoming image: ``original``, ``stripped`` if it has
+    borders, and the harder copies' query hashes (``untilted``, ``bar_top``/``bar_bottom``
+    when detected, and the ``region:`` hashes; see hashing/hard.py). Each is (label, hex)."""
     img = open_image(image_bytes, max_pixels=max_pixels, fast=fast)
     out = [("original", hash_array(_array(img, fast)).hex)]
     box = uniform_border_box(img)
     if box is not None:
         out.append(("stripped", hash_array(_array(img.crop(box), fast)).hex))
+    out += [(label, hash_array(_array(part, fast)).hex) for label, part in query_images(img)]
     return out
 
 
@@ -102,6 +105,7 @@ def augmentation_hashes(
     fast: bool = False,
     crops: tuple[tuple[str, float, float, float, float], ...] = BANK_CROPS,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    hard: bool = True,
 ) -> list[tuple[str, str]]:
     """Extra hashes to store for a bank entry so edited copies still match.
 
@@ -133,4 +137,7 @@ def augmentation_hashes(
     for label, left, top, right, bottom in crops:
         cropped = _crop(img, (left, top, right, bottom))
         add(f"{label}:original", hash_array(_array(cropped, fast)).hex)
+    if hard:  # tilts, harder crops and sub-regions (hashing/hard.py)
+        for label, part in bank_images(img):
+            add(f"{label}:original", hash_array(_array(part, fast)).hex)
     return out

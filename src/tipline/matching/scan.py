@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from tipline.db import Database
-from tipline.hashing.media import hash_media
+from tipline.hashing.media import MediaHashes, hash_media
 from tipline.matching.rules import Hit, decide
 from tipline.matching.service import (
+    Lookup,
     PdqLookup,
     find_hits,
+    find_hits_many,
     good_frames,
     media_queries,
     provenance_of,
@@ -55,27 +57,51 @@ def media_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def _frames(media: MediaHashes) -> list[str]:
+    return good_frames([(f.hex, f.quality) for f in media.frames])
+
+
+def _active(hits: list[Hit]) -> list[Hit]:
+    return [h for h in hits if h.bank_kind == "positive"]
+
+
+def _row(path: Path, root: Path, media: MediaHashes, hits: list[Hit],
+         provenance: dict[int, list[dict[str, Any]]]) -> ScanRow:
+    active = _active(hits)
+    row = ScanRow(str(path.relative_to(root)), media.kind, media.crypto.md5,
+                  media.crypto.sha256, media.pdq.get("original"), media.quality, media.error)
+    if active:
+        best = active[0]
+        row.matched = best.suppressed_by is None
+        row.banks = sorted({h.bank_name for h in active})
+        row.best_distance, row.matched_by = best.distance, best.query_label
+        row.suppressed_by = best.suppressed_by
+        _describe(row, active, provenance)
+    return row
+
+
 def scan(db: Database, index: PdqLookup | None, paths: list[Path], root: Path,
          progress: Callable[[], None] = lambda: None) -> Iterator[ScanRow]:
     for path in paths:
         media = hash_media(path.read_bytes())
         with db.sessions() as session:
-            frames = good_frames([(f.hex, f.quality) for f in media.frames])
-            hits = decide(find_hits(session, index, media_queries(media), frames))
-            active = [h for h in hits if h.bank_kind == "positive"]
-            provenance = provenance_of(session, [h.entry_id for h in active])
-        row = ScanRow(str(path.relative_to(root)), media.kind, media.crypto.md5,
-                      media.crypto.sha256, media.pdq.get("original"), media.quality,
-                      media.error)
-        if active:
-            best = active[0]
-            row.matched = best.suppressed_by is None
-            row.banks = sorted({h.bank_name for h in active})
-            row.best_distance, row.matched_by = best.distance, best.query_label
-            row.suppressed_by = best.suppressed_by
-            _describe(row, active, provenance)
+            hits = decide(find_hits(session, index, media_queries(media), _frames(media)))
+            provenance = provenance_of(session, [h.entry_id for h in _active(hits)])
         progress()
-        yield row
+        yield _row(path, root, media, hits, provenance)
+
+
+def scan_many(db: Database, index: PdqLookup | None, paths: list[Path], root: Path
+              ) -> list[ScanRow]:
+    """`scan` of a batch: the files hashed, then looked up together (one batch lookup)."""
+    hashed = [hash_media(path.read_bytes()) for path in paths]
+    with db.sessions() as session:
+        found = [decide(hits) for hits in find_hits_many(
+            session, index, [Lookup(media_queries(m), _frames(m)) for m in hashed])]
+        provenance = provenance_of(session, [h.entry_id for hits in found
+                                             for h in _active(hits)])
+    return [_row(path, root, media, hits, provenance)
+            for path, media, hits in zip(paths, hashed, found, strict=True)]
 
 
 def _describe(row: ScanRow, active: list[Hit], provenance: dict[int, list[dict[str, Any]]]

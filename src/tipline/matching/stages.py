@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from tipline.db import Database
 from tipline.matching.models import FileMatch
 from tipline.matching.rules import Hit, decide
-from tipline.matching.service import PdqLookup, Query, find_hits, good_frames
+from tipline.matching.service import Lookup, PdqLookup, Query, find_hits, good_frames
 from tipline.reports.models import FileSignal, ReportFile
 
 
@@ -28,6 +28,12 @@ def _frames(signals: list[FileSignal]) -> list[str]:
     frames = [(f[2], f[3]) for s in signals if s.signal_type == "vpdq"
               for f in s.detail.get("frames", [])]
     return good_frames(frames)
+
+
+def lookup_of(signals: list[FileSignal]) -> Lookup:
+    """What to look up for one stored file: its recorded hashes (the matching stage's and
+    retroactive matching's one definition)."""
+    return Lookup(_queries(signals), _frames(signals))
 
 
 def find_matches(db: Database, index: PdqLookup | None,
