@@ -33,7 +33,8 @@ def reroute(config: RoutingConfig, policy_path: Path | None, session: Session,
     # Hosts are resolved before routing takes its lock, as the stage does in its prepare.
     answers = geo.resolve_hosts(urls_of_case(session, case.id), config.resolver)
     outcome = route_case(session, case.id, replace(config, resolver=geo.CachedResolver(answers)))
-    if outcome is None:
-        return
-    recompute(session, outcome.case_id, current_policy(policy_path))
-    enqueue_for_case(session, outcome.case_id)
+    # Its priority is recomputed even when no route changed: the case's matches may have
+    # (retroactive matching queues cases here too).
+    case_id = outcome.case_id if outcome is not None else case.id
+    recompute(session, case_id, current_policy(policy_path))
+    enqueue_for_case(session, case_id)

@@ -10,23 +10,18 @@ routed again, queued to their agencies as a new version, and re-triaged on the `
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tipline.cases import store as cases_store
 from tipline.db import Database, utcnow
-from tipline.delivery.service import enqueue_for_case
 from tipline.matching.service import PdqLookup
 from tipline.retro import store
 from tipline.retro.fileindex import FileHashIndex
 from tipline.retro.models import RetroCursor
-from tipline.retro.service import REROUTE, NearRows, Outcome, near_in, rematch_signals
-from tipline.routing import geo
-from tipline.routing.service import RoutingConfig, route_case, urls_of_case
-from tipline.triage.service import RETRIAGE
+from tipline.retro.service import NearRows, Outcome, near_in, rematch_signals
 from tipline.workqueue.items import Item, channel, enqueue
 
 RETRO = "retro-match"  # the work queue of the re-matching of history (one key: the log)
@@ -98,18 +93,6 @@ def rematch_log(retro: Retro, session: Session, item: Item) -> None:
     retro.last = apply_batch(session, retro.index, near_in(session, retro.files), batch)
     if store.log_head(session) > batch.end or batch.more:
         enqueue(session, RETRO, store.CURSOR)
-
-
-def reroute(config: RoutingConfig, session: Session, item: Item) -> None:
-    """The handler of `reroute`: route the case again (its hosts resolved first, outside the
-    routing lock), queue its new version to its agencies, and have it re-triaged."""
-    case = cases_store.resolve(session, int(item.key))
-    if case is None:
-        return
-    answers = geo.resolve_hosts(urls_of_case(session, case.id), config.resolver)
-    route_case(session, case.id, replace(config, resolver=geo.CachedResolver(answers)))
-    enqueue_for_case(session, case.id)
-    enqueue(session, RETRIAGE, str(case.id), {"reason": item.payload.get("reason", REROUTE)})
 
 
 class RetroWatcher:

@@ -33,9 +33,9 @@ from tipline.matching.stages import lookup_of
 from tipline.reports.models import ReportFile
 from tipline.retro import store
 from tipline.retro.fileindex import FileHashIndex
+from tipline.routing.service import REROUTE  # route, triage and deliver a case again
 from tipline.workqueue.items import enqueue
 
-REROUTE = "reroute"  # the work queue of cases to route and triage again (key: the case id)
 FILES_PER_STEP = 500  # candidate files matched again per batch of the bank index
 
 
