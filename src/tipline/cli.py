@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tipline.agencies import cli as agencies_cli
+from tipline.audit import cli as audit_cli
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
@@ -44,6 +45,7 @@ app.command("worklist")(triage_cli.worklist)
 app.add_typer(delivery_cli.app, name="deliveries")
 app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(audit_cli.app, name="audit")
 console = Console()
 CLI = Actor("cli")
 
@@ -54,9 +56,10 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     from tipline.migrate import upgrade
 
     settings = _settings()
-    with database(settings) as db:
+    with database(settings, migrating=True) as db:
         upgrade(db, revision)
-    console.print(f"database at {_redact(settings.resolved_database_url)} is at {revision}")
+    console.print(f"database at {_redact(settings.resolved_migration_database_url)} is at "
+                  f"{revision}")
 
 
 def _redact(url: str) -> str:

@@ -175,6 +175,27 @@ class Settings(BaseSettings):
         10.0, gt=0, description="A pause between reveals at least this long counts as a "
         "break (continuous review starts again after it).",
     )
+    audit_key: str = Field(
+        "", description="Base64 of 32 random bytes that key the audit log's hash chain and "
+        "sign its checkpoints (Ed25519); empty derives them from SECRET_KEY. Changing it makes "
+        "earlier rows fail `tipline audit verify`.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None, description="Folder of the audit log's signed checkpoints, out of the database's "
+        "reach; default DATA_DIR/audit-checkpoints.",
+    )
+    migration_database_url: str = Field(
+        "", description="SQLAlchemy URL `tipline db upgrade` connects with (the tables' owner); "
+        "empty means DATABASE_URL. Lets the application connect as a role that may only "
+        "insert and read audit rows.",
+    )
+
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key_is_32_bytes(cls, value: str) -> str:
+        if value and len(_b64(value, "TIPLINE_AUDIT_KEY")) != 32:
+            raise ValueError("TIPLINE_AUDIT_KEY must decode to exactly 32 bytes")
+        return value
 
     @field_validator("evidence_key")
     @classmethod
@@ -220,6 +241,18 @@ class Settings(BaseSettings):
         return self.evidence_dir or self.data_dir / "evidence"
 
     @property
+    def audit_key_bytes(self) -> bytes:
+        return base64.b64decode(self.audit_key) if self.audit_key else self.secret_key.encode()
+
+    @property
+    def resolved_audit_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
+
+    @property
+    def resolved_migration_database_url(self) -> str:
+        return self.migration_database_url or self.resolved_database_url
+
+    @property
     def evidence_key_bytes(self) -> bytes:
         return base64.b64decode(self.evidence_key)
 
@@ -228,6 +261,13 @@ class Settings(BaseSettings):
         if self.run_pipeline_in_server is not None:
             return self.run_pipeline_in_server
         return self.is_sqlite
+
+
+def _b64(value: str, name: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{name} must be base64") from exc
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from tipline.audit import chain as audit_chain
 from tipline.credentials import CredentialCache
 from tipline.db import Database
 from tipline.delivery.worker import DeliveryWorker, build_worker
@@ -63,6 +64,7 @@ def work_handlers(settings: Settings, db: Database) -> dict[str, Handler]:
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:
     db = Database(settings.resolved_database_url)
+    audit_chain.bind(db.engine, audit_chain.keys_for(settings))
     evidence = evidence_store_for(settings)
     index = LiveIndex(db, settings.data_dir / "index")
     runner = PipelineRunner(
