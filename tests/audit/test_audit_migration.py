@@ -15,7 +15,7 @@ from tipline.settings import Settings
 
 
 def test_existing_rows_are_chained_by_the_migration(tmp_path: Path) -> None:
-    settings = Settings(environment="test", secret_key="s" * 40, data_dir=tmp_path)
+    settings = Settings(environment="development", secret_key="s" * 40, data_dir=tmp_path)
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     bind(db.engine, keys_for(settings))
     upgrade(db, "0012")
