@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipline.db import Base, UTCDateTime, utcnow
+from tipline.db import Base, BigId, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):
@@ -18,7 +18,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        BigId, primary_key=True, autoincrement=True
     )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))

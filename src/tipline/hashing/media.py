@@ -6,7 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 
 from tipline.hashing.crypto import CryptoHashes, hash_bytes
-from tipline.hashing.decode import DEFAULT_MAX_PIXELS, fast_array, open_image
+from tipline.hashing.decode import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MEMORY_BUDGET,
+    fast_array,
+    open_image,
+)
 from tipline.hashing.errors import MediaError
 from tipline.hashing.kinds import media_kind
 from tipline.hashing.pdq import dihedral_of_array, hash_array
@@ -30,7 +35,8 @@ class MediaHashes:
         return hashlib.sha256(joined.encode()).hexdigest()
 
 
-def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes:
+def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
+               memory_budget: int = DEFAULT_MEMORY_BUDGET) -> MediaHashes:
     """Cryptographic hashes always; PDQ with its 8 rotations/mirrors (and of the image without
     its uniform border, if it has one) for images; vPDQ frames for videos. A file that cannot be
     decoded gets its error, never an exception: the rest of the report is still processed."""
@@ -38,7 +44,8 @@ def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes
     kind = media_kind(data)
     try:
         if kind == "image":
-            image = open_image(data, max_pixels=max_pixels, fast=True)
+            image = open_image(data, max_pixels=max_pixels, fast=True,
+                               memory_budget=memory_budget)
             hashes, quality = dihedral_of_array(fast_array(image))
             box = uniform_border_box(image)
             if box is not None:
