@@ -175,6 +175,16 @@ class Settings(BaseSettings):
         10.0, gt=0, description="A pause between reveals at least this long counts as a "
         "break (continuous review starts again after it).",
     )
+    evidence_key_id: str = Field(
+        "k1", min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Id of TIPLINE_EVIDENCE_KEY, written in every file it wraps; give a new "
+        "key a new id.",
+    )
+    evidence_retired_keys: str = Field(
+        "", description="Earlier evidence master keys still needed to open files not yet "
+        "re-wrapped, as `id=base64,id=base64`; `legacy=...` is the key files from before "
+        "envelope encryption were written with (default: TIPLINE_EVIDENCE_KEY).",
+    )
     audit_key: str = Field(
         "", description="Base64 of 32 random bytes that key the audit log's hash chain and "
         "sign its checkpoints (Ed25519); empty derives them from SECRET_KEY. Changing it makes "
@@ -189,6 +199,16 @@ class Settings(BaseSettings):
         "empty means DATABASE_URL. Lets the application connect as a role that may only "
         "insert and read audit rows.",
     )
+
+    @field_validator("evidence_retired_keys")
+    @classmethod
+    def _retired_keys_are_ids_and_keys(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            key_id, equals, key = item.partition("=")
+            if not equals or not key_id.strip() or len(_b64(key.strip(), "a retired key")) != 32:
+                raise ValueError("TIPLINE_EVIDENCE_RETIRED_KEYS must be `id=base64` items of "
+                                 "32-byte keys, separated by commas")
+        return value
 
     @field_validator("audit_key")
     @classmethod
@@ -239,6 +259,16 @@ class Settings(BaseSettings):
     @property
     def resolved_evidence_dir(self) -> Path:
         return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def evidence_keys(self) -> dict[str, bytes]:
+        """Every evidence master key by id: the current one, the retired ones, `legacy`."""
+        keys = {"legacy": self.evidence_key_bytes}
+        for item in filter(None, (part.strip() for part in self.evidence_retired_keys.split(","))):
+            key_id, _, value = item.partition("=")
+            keys[key_id.strip()] = _b64(value.strip(), "TIPLINE_EVIDENCE_RETIRED_KEYS")
+        keys[self.evidence_key_id] = self.evidence_key_bytes
+        return keys
 
     @property
     def audit_key_bytes(self) -> bytes:

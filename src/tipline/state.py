@@ -18,6 +18,7 @@ from tipline.audit import chain as audit_chain
 from tipline.credentials import CredentialCache
 from tipline.db import Database
 from tipline.delivery.worker import DeliveryWorker, build_worker
+from tipline.evidence.envelope import Keyring
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
 from tipline.matching.live import LiveIndex
 from tipline.ncmec.schema import CyberTiplineSchema, load_schema
@@ -53,7 +54,8 @@ class AppState:
 
 def evidence_store_for(settings: Settings) -> EvidenceStore:
     if settings.evidence_backend == "local":
-        return LocalEvidenceStore(settings.resolved_evidence_dir, settings.evidence_key_bytes)
+        keyring = Keyring(settings.evidence_key_id, settings.evidence_keys)
+        return LocalEvidenceStore(settings.resolved_evidence_dir, keyring)
     raise ValueError(f"unknown evidence backend {settings.evidence_backend!r}")
 
 
