@@ -27,6 +27,7 @@ class MediaHashes:
     quality: int | None = None
     frames: list[VpdqFrame] = field(default_factory=list)
     error: str | None = None  # why the media could not be decoded (the file is still kept)
+    head: bytes = b""  # the file's first bytes: what its content is (`kinds.describe_content`)
 
     @property
     def vpdq_digest(self) -> str:
@@ -42,6 +43,7 @@ def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
     decoded gets its error, never an exception: the rest of the report is still processed."""
     crypto = hash_bytes(data)
     kind = media_kind(data)
+    head = data[:512]
     try:
         if kind == "image":
             image = open_image(data, max_pixels=max_pixels, fast=True,
@@ -50,9 +52,9 @@ def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
             box = uniform_border_box(image)
             if box is not None:
                 hashes["stripped"] = hash_array(fast_array(image.crop(box))).hex
-            return MediaHashes(crypto, "image", hashes, quality)
+            return MediaHashes(crypto, "image", hashes, quality, head=head)
         if kind == "video":
-            return MediaHashes(crypto, "video", frames=vpdq_hash(data))
+            return MediaHashes(crypto, "video", frames=vpdq_hash(data), head=head)
     except MediaError as exc:
-        return MediaHashes(crypto, kind or "other", error=str(exc))
-    return MediaHashes(crypto, "other")
+        return MediaHashes(crypto, kind or "other", error=str(exc), head=head)
+    return MediaHashes(crypto, "other", head=head)

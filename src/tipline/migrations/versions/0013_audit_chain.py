@@ -1,4 +1,5 @@
-"""audit log hash chain: prev_hash and chain_hash on every row; PostgreSQL also refuses TRUNCATE
+"""audit log hash chain: prev_hash and chain_hash on every row; PostgreSQL also refuses TRUNCATE;
+report files' content warnings
 
 Revision ID: 0013_audit_chain
 Revises: 0012
@@ -22,6 +23,7 @@ def upgrade() -> None:
     # Plain ALTERs, not batch: copying the table on SQLite would drop its append-only triggers.
     op.add_column('audit_events', sa.Column('prev_hash', sa.String(length=64), nullable=True))
     op.add_column('audit_events', sa.Column('chain_hash', sa.String(length=64), nullable=True))
+    op.add_column('report_files', sa.Column('content_warning', sa.Text(), nullable=True))
     postgres = op.get_bind().dialect.name == "postgresql"
     _chain_existing_rows(postgres)
     if postgres:
@@ -63,5 +65,7 @@ def _updates_allowed(postgres: bool, allowed: bool) -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
+    with op.batch_alter_table('report_files') as batch:
+        batch.drop_column('content_warning')
     op.execute("ALTER TABLE audit_events DROP COLUMN chain_hash")
     op.execute("ALTER TABLE audit_events DROP COLUMN prev_hash")
