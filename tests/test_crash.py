@@ -1,8 +1,11 @@
-"""Crash safety: `tipline serve` is SIGKILLed while reporters are sending complete reports.
+"""Crash safety: `tipline serve`, a `tipline worker` (the pipeline) and `tipline deliver` are
+SIGKILLed together while reporters are sending complete reports, on both databases.
 
 After a restart every report whose `finish` was acknowledged must be stored, finished, with its
-files decryptable, and processed by the pipeline exactly once. Reports that were in flight may
-be missing or open, but never half-stored. Traffic goes to 127.0.0.1 only; media are generated.
+files decryptable, and processed by the pipeline exactly once; the audit log must still verify
+(`tipline audit verify`: no transaction cut by the kill left a break in its chain). Reports
+that were in flight may be missing or open, but never half-stored. Traffic goes to 127.0.0.1
+only; media are generated.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tipline.audit import chain
 from tipline.audit.service import Actor
 from tipline.client import ApiError, NcmecClient, file_details_xml
 from tipline.db import Database
@@ -128,6 +132,35 @@ class Server:
                 self.proc.wait()
 
 
+class Workers:
+    """`tipline worker` (the pipeline's stages) and `tipline deliver`, beside the server."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.procs = [subprocess.Popen(tipline(command), env=self.env, cwd=self.log.parent,
+                                           stdout=out, stderr=subprocess.STDOUT)
+                          for command in ("worker", "deliver")]
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(PATIENCE)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(PATIENCE)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
@@ -143,30 +176,36 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
         "TIPLINE_EVIDENCE_KEY": key,
         "TIPLINE_SECRET_KEY": secrets.token_urlsafe(32),
         "TIPLINE_WORKER_POLL_SECONDS": "0.05",
+        "TIPLINE_WORKER_NICE": "0",
+        "TIPLINE_RUN_PIPELINE_IN_SERVER": "false",  # the worker process runs it
     }
     if database == "postgresql":
         from support import _truncate
 
         url = request.getfixturevalue("postgres_url")
         _truncate(url)
-        env.update(TIPLINE_DATABASE_URL=url, TIPLINE_RUN_PIPELINE_IN_SERVER="true")
+        env.update(TIPLINE_DATABASE_URL=url)
     else:
         url = f"sqlite:///{data_dir / 'tipline.db'}"  # the embedded default
     done = subprocess.run(tipline("db", "upgrade"), env=env, cwd=tmp_path, capture_output=True)
     assert done.returncode == 0, done.stdout + done.stderr
     db = Database(url)
+    # Audited as the server would: chained with the keys its settings derive.
+    chain.bind(db.engine, chain.keys_from_secret(env["TIPLINE_SECRET_KEY"].encode()))
     with db.transaction() as session:  # in-process: one CLI start-up less
         create_reporter(session, ReporterCreate(name="Crash Test Org", username="crash-reporter",
                                                 password=PASSWORD, country="US"), Actor("test"))
     db.dispose()
 
     server = Server(env, free_port(), tmp_path / "server.log")
+    workers = Workers(env, tmp_path / "workers.log")
     traffic = Traffic()
     threads = [threading.Thread(target=reporter_loop, args=(server.url, traffic), daemon=True)
                for _ in range(CLIENTS)]
     kill_after = rng.randint(5, 15)
     try:
         server.start()
+        workers.start()
         for thread in threads:
             thread.start()
         def acks() -> int:
@@ -176,12 +215,14 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
         wait_for_count(acks, kill_after, f"acks (seed {seed})")
         time.sleep(rng.uniform(0, 0.25))  # a random moment within the stream
         server.kill()
+        workers.kill()
         traffic.stop.set()
         for thread in threads:
             thread.join(PATIENCE)
         acked = set(traffic.acked)
 
-        server.start()  # the same data, a fresh process
+        server.start()  # the same data, fresh processes
+        workers.start()
         db = Database(url)
         try:
             def resumed() -> bool:
@@ -199,6 +240,10 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
 
             wait_for_progress(resumed, stages_run, "the pipeline to resume")
             server.stop()
+            workers.stop()
+            verified = subprocess.run(tipline("audit", "verify"), env=env, cwd=tmp_path,
+                                      capture_output=True, text=True)
+            assert verified.returncode == 0, verified.stdout + verified.stderr
             check_store(db, LocalEvidenceStore(data_dir / "evidence",
                                                base64.b64decode(key)), acked, traffic.sent,
                         f"seed {seed}, killed after {kill_after} acks")
@@ -207,11 +252,12 @@ def test_acknowledged_reports_survive_sigkill(database: str, tmp_path: Path,
     finally:
         traffic.stop.set()
         server.stop()
+        workers.stop()
 
 
 def stage_names(url: str, evidence: LocalEvidenceStore) -> list[str]:
     """The pipeline's stages, in order, as the server builds them."""
-    key = base64.b64encode(evidence._key).decode()
+    key = base64.b64encode(evidence.keyring.keys[evidence.keyring.current_id]).decode()
     state = build_state(make_settings(url, evidence.root.parent, evidence_key=key))
     try:
         return list(state.runner.order)

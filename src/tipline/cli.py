@@ -15,6 +15,7 @@ from rich.table import Table
 from tipline import __version__, cli_context
 from tipline.agencies import cli as agencies_cli
 from tipline.alerts import cli as alerts_cli
+from tipline.audit import cli as audit_cli
 from tipline.audit.service import Actor
 from tipline.banks import cli as banks_cli
 from tipline.cases import cli as cases_cli
@@ -62,6 +63,8 @@ app.command("deliver")(delivery_cli.deliver)
 app.add_typer(evidence_cli.app, name="evidence")
 app.add_typer(transparency_cli.app, name="report")
 app.add_typer(takedown_cli.app, name="takedown")
+app.add_typer(evidence_cli.keys_app, name="keys")
+app.add_typer(audit_cli.app, name="audit")
 console = cli_context.console()
 CLI = Actor("cli")
 
@@ -72,9 +75,10 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
     from tipline.migrate import upgrade
 
     settings = _settings()
-    with database(settings) as db:
+    with database(settings, migrating=True) as db:
         upgrade(db, revision)
-    console.print(f"database at {_redact(settings.resolved_database_url)} is at {revision}")
+    console.print(f"database at {_redact(settings.resolved_migration_database_url)} is at "
+                  f"{revision}")
 
 
 def _redact(url: str) -> str:

@@ -18,6 +18,7 @@ from typer._click.core import Context  # Typer ships its own click
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
+from tipline.audit import chain
 from tipline.db import Database
 from tipline.errors import DomainError
 from tipline.settings import Settings
@@ -32,9 +33,13 @@ def settings() -> Settings:
 
 
 @contextmanager
-def database(given: Settings | None = None) -> Iterator[Database]:
-    """The database of this command, disposed of when the command is done with it."""
-    db = Database((given or settings()).resolved_database_url)
+def database(given: Settings | None = None, *, migrating: bool = False) -> Iterator[Database]:
+    """The database of this command, disposed of when the command is done with it; with
+    `migrating`, connected as the tables' owner (`TIPLINE_MIGRATION_DATABASE_URL`)."""
+    chosen = given or settings()
+    db = Database(chosen.resolved_migration_database_url if migrating
+                  else chosen.resolved_database_url)
+    chain.bind(db.engine, chain.keys_for(chosen))
     try:
         yield db
     finally:

@@ -8,6 +8,7 @@ one process queue on the busy timeout instead of failing on a lock upgrade.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -34,6 +35,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from tipline.errors import Invalid
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -43,13 +46,50 @@ NAMING = {
 }
 
 
-# 64-bit ids on PostgreSQL; on SQLite only an INTEGER primary key autoincrements (and is 64-bit).
-BigId = BigInteger().with_variant(Integer, "sqlite")
+class _ClampedInteger(TypeDecorator[int]):
+    """An integer column whose bound values are clamped to what the column can hold.
+
+    Python's integers have no bounds and the databases' do: a request asking for case
+    2**64 made PostgreSQL fail the query ("bigint out of range") and SQLite the driver
+    (OverflowError), i.e. a server error. Clamped, a comparison answers as it would with
+    unbounded numbers (no row has an id past the bound, so the lookup finds nothing and
+    answers 404; `id < 2**70` is every row). Values written come from rows read before (ids
+    are generated, foreign ids are looked up first), so nothing in range is ever changed."""
+
+    impl = Integer
+    cache_ok = True
+    low, high = -(2**31), 2**31 - 1
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, int) and not self.low <= value <= self.high:
+            return self.high if value > self.high else self.low
+        return value
+
+
+class SafeInteger(_ClampedInteger):
+    """A 32-bit integer column (the type of every `Mapped[int]` without an explicit type)."""
+
+    cache_ok = True
+
+
+class BigIdType(_ClampedInteger):
+    """64-bit ids on PostgreSQL; on SQLite only an INTEGER primary key autoincrements (and is
+    64-bit there)."""
+
+    impl = BigInteger
+    cache_ok = True
+    low, high = -(2**63), 2**63 - 1
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(Integer() if dialect.name == "sqlite" else BigInteger())
+
+
+BigId = BigIdType()
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, int: SafeInteger}
 
 
 def table_of(model: type[Base]) -> Table:
@@ -120,6 +160,40 @@ def _utc_constant_sqlite(element: UTCConstant, _compiler: SQLCompiler, **_kw: An
 
 
 WRITE_OPTION = "tipline_write"
+# Characters no text column can hold: PostgreSQL refuses NUL, and a lone surrogate (JSON's
+# "\ud800" decodes to one) cannot be encoded at all. SQLite would keep both, so both
+# databases refuse them alike.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnstorableText(Invalid):
+    """A text holds a character no database text can hold (400)."""
+
+
+def _refuse_unstorable_text(_conn: Any, _cursor: Any, _statement: str, parameters: Any,
+                            _context: Any, _executemany: bool) -> None:
+    """Refuse such text before the driver fails on it (a server error, before): raised here,
+    the domain error reaches the caller unwrapped and the transaction rolls back."""
+    for value in _values(parameters):
+        if type(value) is not str or (value.isascii() and "\x00" not in value):
+            continue  # the common case, decided without a regular expression
+        found = _UNSTORABLE.search(value)
+        if found is not None:
+            raise UnstorableText(f"a text holds the character U+{ord(found.group()):04X}, "
+                                 "which cannot be stored; remove it")
+
+
+def _values(parameters: Any) -> Iterator[Any]:
+    """Every value of a statement's parameters: one set or many (executemany, and batched
+    inserts whose sets arrive flattened), each a mapping or a sequence."""
+    if isinstance(parameters, dict):
+        yield from parameters.values()
+    elif isinstance(parameters, list | tuple):
+        for item in parameters:
+            if isinstance(item, dict | list | tuple):
+                yield from _values(item)
+            else:
+                yield item
 
 
 def make_engine(url: str) -> Engine:
@@ -128,7 +202,9 @@ def make_engine(url: str) -> Engine:
     # No pre-ping: it costs a round trip per checkout on the intake hot path; connections are
     # recycled instead, and a request on a connection the server dropped fails before anything
     # is acknowledged.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    event.listen(engine, "before_cursor_execute", _refuse_unstorable_text)
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -136,6 +212,7 @@ def _sqlite_engine(url: str) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "before_cursor_execute", _refuse_unstorable_text)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

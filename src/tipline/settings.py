@@ -206,6 +206,47 @@ class Settings(BaseSettings):
         10.0, gt=0, description="A pause between reveals at least this long counts as a "
         "break (continuous review starts again after it).",
     )
+    evidence_key_id: str = Field(
+        "k1", min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Id of TIPLINE_EVIDENCE_KEY, written in every file it wraps; give a new "
+        "key a new id.",
+    )
+    evidence_retired_keys: str = Field(
+        "", description="Earlier evidence master keys still needed to open files not yet "
+        "re-wrapped, as `id=base64,id=base64`; `legacy=...` is the key files from before "
+        "envelope encryption were written with (default: TIPLINE_EVIDENCE_KEY).",
+    )
+    audit_key: str = Field(
+        "", description="Base64 of 32 random bytes that key the audit log's hash chain and "
+        "sign its checkpoints (Ed25519); empty derives them from SECRET_KEY. Changing it makes "
+        "earlier rows fail `tipline audit verify`.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        None, description="Folder of the audit log's signed checkpoints, out of the database's "
+        "reach; default DATA_DIR/audit-checkpoints.",
+    )
+    migration_database_url: str = Field(
+        "", description="SQLAlchemy URL `tipline db upgrade` connects with (the tables' owner); "
+        "empty means DATABASE_URL. Lets the application connect as a role that may only "
+        "insert and read audit rows.",
+    )
+
+    @field_validator("evidence_retired_keys")
+    @classmethod
+    def _retired_keys_are_ids_and_keys(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            key_id, equals, key = item.partition("=")
+            if not equals or not key_id.strip() or len(_b64(key.strip(), "a retired key")) != 32:
+                raise ValueError("TIPLINE_EVIDENCE_RETIRED_KEYS must be `id=base64` items of "
+                                 "32-byte keys, separated by commas")
+        return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _audit_key_is_32_bytes(cls, value: str) -> str:
+        if value and len(_b64(value, "TIPLINE_AUDIT_KEY")) != 32:
+            raise ValueError("TIPLINE_AUDIT_KEY must decode to exactly 32 bytes")
+        return value
 
     takedown_centre_country: str = Field(
         "", max_length=2, description="ISO code of the centre's own country: notices for "
@@ -315,6 +356,28 @@ class Settings(BaseSettings):
         return self.evidence_dir or self.data_dir / "evidence"
 
     @property
+    def evidence_keys(self) -> dict[str, bytes]:
+        """Every evidence master key by id: the current one, the retired ones, `legacy`."""
+        keys = {"legacy": self.evidence_key_bytes}
+        for item in filter(None, (part.strip() for part in self.evidence_retired_keys.split(","))):
+            key_id, _, value = item.partition("=")
+            keys[key_id.strip()] = _b64(value.strip(), "TIPLINE_EVIDENCE_RETIRED_KEYS")
+        keys[self.evidence_key_id] = self.evidence_key_bytes
+        return keys
+
+    @property
+    def audit_key_bytes(self) -> bytes:
+        return base64.b64decode(self.audit_key) if self.audit_key else self.secret_key.encode()
+
+    @property
+    def resolved_audit_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
+
+    @property
+    def resolved_migration_database_url(self) -> str:
+        return self.migration_database_url or self.resolved_database_url
+
+    @property
     def evidence_key_bytes(self) -> bytes:
         return base64.b64decode(self.evidence_key)
 
@@ -347,6 +410,13 @@ def check_serving_address(settings: Settings, host: str) -> None:
             f"serving on {host} (not a loopback address) needs TIPLINE_ENVIRONMENT=production "
             f"(now {settings.environment!r}, whose keys are not secret); listen on 127.0.0.1, "
             "or configure production secrets")
+
+
+def _b64(value: str, name: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{name} must be base64") from exc
 
 
 @lru_cache(maxsize=1)

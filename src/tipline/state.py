@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from tipline.audit import chain as audit_chain
 from tipline.credentials import CredentialCache
 from tipline.db import Database
 from tipline.delivery.http_client import OutboundClient
 from tipline.delivery.worker import DeliveryWorker, build_worker, outbound_policy
+from tipline.evidence.envelope import Keyring
 from tipline.evidence.store import EvidenceStore, LocalEvidenceStore
 from tipline.feedback.notify import send_notice
 from tipline.matching.live import LiveIndex
@@ -66,7 +68,8 @@ class AppState:
 
 def evidence_store_for(settings: Settings) -> EvidenceStore:
     if settings.evidence_backend == "local":
-        return LocalEvidenceStore(settings.resolved_evidence_dir, settings.evidence_key_bytes)
+        keyring = Keyring(settings.evidence_key_id, settings.evidence_keys)
+        return LocalEvidenceStore(settings.resolved_evidence_dir, keyring)
     raise ValueError(f"unknown evidence backend {settings.evidence_backend!r}")
 
 
@@ -81,6 +84,7 @@ def work_handlers(settings: Settings, db: Database, rematch: retro.Retro) -> dic
 
 def build_state(settings: Settings, worker: str | None = None) -> AppState:
     db = Database(settings.resolved_database_url)
+    audit_chain.bind(db.engine, audit_chain.keys_for(settings))
     evidence = evidence_store_for(settings)
     index = LiveIndex(db, settings.data_dir / "index")
     runner = PipelineRunner(

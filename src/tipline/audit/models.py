@@ -3,20 +3,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tipline.db import Base, UTCDateTime, utcnow
+from tipline.db import Base, BigId, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):
     """One audited action. The application only ever inserts rows (a database trigger refuses
-    UPDATE and DELETE), so the log cannot be rewritten through tipline."""
+    UPDATE and DELETE; on PostgreSQL the application's role may be granted only INSERT and
+    SELECT), and each row is chained to the one before it (`audit/chain.py`), so a change made
+    around tipline shows in `tipline audit verify`."""
 
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        BigId, primary_key=True, autoincrement=True
     )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
@@ -25,5 +27,8 @@ class AuditEvent(Base):
     object_id: Mapped[str] = mapped_column(String(200))
     remote_addr: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The chain hash of the row before (all zeros for the first) and of this row.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
 from tipline.db import utcnow
@@ -80,7 +80,11 @@ async def acknowledge(request: Request, delivery_id: int,
 
 
 @router.get("/api/v1/deliveries/time-to-desk")
-async def time_to_desk(request: Request, since_hours: float | None = None,
+async def time_to_desk(request: Request,
+                       since_hours: float | None = Query(
+                           None, ge=0, le=24 * 366 * 100, allow_inf_nan=False,
+                           description="Only reports finished in the last this many hours "
+                                       "(at most a century)."),
                        user: StaffUser = Depends(desk_readers)) -> dict[str, Any]:
     """Per agency: p50/p95/max seconds from a report's finish to the agency's acknowledgement."""
     since = utcnow() - dt.timedelta(hours=since_hours) if since_hours else None

@@ -8,6 +8,7 @@ from tipline import cli_context
 from tipline.audit.service import Actor
 
 app = typer.Typer(help="The encrypted evidence store.", no_args_is_help=True)
+keys_app = typer.Typer(help="The evidence store's master keys.", no_args_is_help=True)
 console = cli_context.console()
 
 
@@ -40,3 +41,19 @@ def sweep(
     console.print(f"examined {swept.examined} files older than {older_than_hours:g} h; "
                   f"{verb} {len(swept.removed)} that no report points to; repaired "
                   f"{swept.leftovers} leftovers of interrupted writes")
+
+
+@keys_app.command("rotate")
+def rotate() -> None:
+    """Re-wrap every evidence file's data key with the current master key
+    (TIPLINE_EVIDENCE_KEY, id TIPLINE_EVIDENCE_KEY_ID); the earlier key must be listed in
+    TIPLINE_EVIDENCE_RETIRED_KEYS until this has run. Safe while the server runs."""
+    from tipline.evidence.usecases import rotate as run_rotate
+    from tipline.state import evidence_store_for
+
+    settings = cli_context.settings()
+    with cli_context.database(settings) as db:
+        rotated = run_rotate(db, evidence_store_for(settings), settings.evidence_key_id,
+                             Actor("cli:keys-rotate"))
+    console.print(f"examined {rotated.examined} files; re-wrapped {rotated.rewrapped} with "
+                  f"master key {settings.evidence_key_id!r}")

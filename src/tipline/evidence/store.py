@@ -13,7 +13,18 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from tipline.evidence.crypto import _HEADER, CHUNK, TAG, decrypt_stream, encrypt_chunks
+from tipline.evidence.crypto import CHUNK, MAGIC, TAG
+from tipline.evidence.envelope import (
+    ENVELOPE_SIZE,
+    LEGACY_ID,
+    MAGIC2,
+    Keyring,
+    envelope,
+    header_size,
+    open_sealed,
+    seal,
+    unwrap,
+)
 
 
 class EvidenceStore(Protocol):
@@ -26,6 +37,9 @@ class EvidenceStore(Protocol):
         """Yield the decrypted content in chunks, verifying it as it goes."""
 
     def exists(self, address: str) -> bool: ...
+
+    def rewrap(self, address: str) -> bool:
+        """Wrap the file's data key with the current master key; False if it already was."""
 
     def spool_dir(self) -> Path:
         """A folder on the same file system for uploads in progress."""
@@ -53,9 +67,11 @@ class LocalEvidenceStore:
     """Encrypted files in a folder, `ab/cd/<sha256>`; writes are atomic (temp file, fsync,
     rename) so a crash never leaves a half-written file under a valid address."""
 
-    def __init__(self, root: Path, key: bytes) -> None:
+    def __init__(self, root: Path, key: bytes | Keyring) -> None:
         self.root = root
-        self._key = key
+        # A bare key: the only master key, which also wrote the files from before envelopes.
+        self.keyring = key if isinstance(key, Keyring) else Keyring("k1", {"k1": key,
+                                                                          LEGACY_ID: key})
         (root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def _path(self, address: str) -> Path:
@@ -82,7 +98,7 @@ class LocalEvidenceStore:
         fd, tmp = tempfile.mkstemp(dir=self.spool_dir(), prefix="seal-")
         try:
             with os.fdopen(fd, "wb") as out:
-                for sealed in encrypt_chunks(self._key, address, chunks):
+                for sealed in seal(self.keyring, address, chunks):
                     out.write(sealed)
                 # The address was computed by the caller: what was sealed must be what it named.
                 if digest.hexdigest() != address:
@@ -100,7 +116,42 @@ class LocalEvidenceStore:
         path = self._path(address)
         if not path.exists():
             raise FileNotFoundError(f"no evidence stored at {address}")
-        return decrypt_stream(self._key, address, _raw_reads(path))
+        reads = _raw_reads(path)
+        magic, header = next(reads)
+        return open_sealed(self.keyring, address, magic, header, reads)
+
+    def rewrap(self, address: str) -> bool:
+        """Wrap the file's data key with the current master key (a new header, the content
+        unchanged; a file from before envelopes is re-encrypted); False if it already was.
+        Atomic: a reader sees the old file or the new one, and both open."""
+        path = self._path(address)
+        with path.open("rb") as raw:
+            magic = raw.read(len(MAGIC))
+            if magic == MAGIC2:
+                key_id, data_key = unwrap(self.keyring, address,
+                                          magic + raw.read(ENVELOPE_SIZE - len(MAGIC)))
+                if key_id == self.keyring.current_id:
+                    return False
+                self._replace(path, _prepend(envelope(self.keyring, address, data_key),
+                                             iter(lambda: raw.read(CHUNK), b"")))
+                return True
+        content = self.open(address)  # a TLE1 file: re-encrypted under an envelope
+        self._replace(path, seal(self.keyring, address, content))
+        return True
+
+    def _replace(self, target: Path, parts: Iterator[bytes]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.spool_dir(), prefix="seal-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for part in parts:
+                    out.write(part)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def written_before(self, cutoff: float) -> Iterator[str]:
         for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
@@ -176,10 +227,17 @@ def _hashed(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
         yield chunk
 
 
-def _raw_reads(path: Path) -> Iterator[bytes]:
+def _raw_reads(path: Path) -> Iterator[Any]:
+    """(magic, the rest of the header), then the sealed chunks."""
     with path.open("rb") as raw:
-        yield raw.read(_HEADER.size)
+        magic = raw.read(len(MAGIC))
+        yield magic, raw.read(header_size(magic))
         yield from iter(lambda: raw.read(CHUNK + TAG), b"")
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
 
 
 def _fsync_dir(path: Path) -> None:

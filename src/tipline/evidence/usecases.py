@@ -6,7 +6,7 @@ import itertools
 import time
 from dataclasses import dataclass
 
-from tipline.audit.service import Actor
+from tipline.audit.service import Actor, record
 from tipline.db import Database
 from tipline.evidence.service import Referenced, remove_unreferenced
 from tipline.evidence.store import EvidenceStore
@@ -38,3 +38,25 @@ def sweep(db: Database, store: EvidenceStore, referenced: Referenced, older_than
                 removed += remove_unreferenced(session, store, batch, cutoff, referenced,
                                                actor, dry_run)
     return Swept(examined, removed, leftovers)
+
+
+@dataclass(frozen=True)
+class Rotated:
+    examined: int
+    rewrapped: int
+
+
+def rotate(db: Database, store: EvidenceStore, key_id: str, actor: Actor) -> Rotated:
+    """Re-wrap every file's data key with the current master key (`key_id`), a batch of files
+    per audited transaction. The server keeps serving meanwhile: each file is replaced
+    atomically, and the keyring still holds the earlier keys, so every file opens before,
+    during and after. Files written during the rotation are wrapped with the current key."""
+    examined = rewrapped = 0
+    addresses = store.written_before(float("inf"))
+    while batch := list(itertools.islice(addresses, BATCH)):
+        done = sum(1 for address in batch if store.rewrap(address))
+        examined, rewrapped = examined + len(batch), rewrapped + done
+        with db.transaction() as session:
+            record(session, actor, "evidence.rewrap", "evidence_keys", key_id,
+                   examined=len(batch), rewrapped=done)
+    return Rotated(examined, rewrapped)

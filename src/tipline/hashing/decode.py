@@ -20,21 +20,39 @@ from PIL import Image
 from tipline.hashing.errors import MediaError, MediaErrorCode
 from tipline.hashing.kinds import sniff_image_format
 
-DEFAULT_MAX_PIXELS = 50_000_000  # ~8200x6100; a full RGB decode is then <= 150 MB
+DEFAULT_MAX_PIXELS = 50_000_000  # ~8200x6100
+# The most memory hashing one image may take, checked from the header before decoding. A
+# 6 KB PNG can declare 49 million pixels; Pillow keeps RGB at 4 bytes a pixel, and hashing
+# once made several full-size copies (about 950 MB for such a file); now it holds only the
+# decoded image and small blocks. The estimate below counts the decoded image, a margin for
+# decoders' buffers and the file itself. Measured peaks, all below the estimate, are in
+# docs/security.md (benchmarks/decode_memory.py).
+DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024
+# Bytes per pixel Pillow holds for each mode once decoded (Storage.c: 1 or 4, I;16 2).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
+_WORKING_BYTES = 2  # per pixel: a margin for decoders' buffers and conversions
 # Fast mode hashes at a reduced scale whose shorter side is still >= this. Measured (see
 # docs/benchmarks-hashing.md): 256 keeps drift vs full-resolution PDQ at ~4 bits, while 128
 # (a 1/4 JPEG DCT scale on 1024x768) drifted ~14 bits because PDQ's blur window rounds badly.
 FAST_MIN_SIDE = 256
 
 
+def decode_cost(width: int, height: int, mode: str, file_size: int = 0) -> int:
+    """Bytes hashing an image of this size and (decoded) mode may hold at its peak."""
+    return width * height * (_MODE_BYTES.get(mode, 4) + _WORKING_BYTES) + file_size
+
+
 def open_image(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, fast: bool = False
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, fast: bool = False,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ) -> Image.Image:
     """Decode the first frame of an allowlisted image.
 
     Args:
         data: the whole file.
         max_pixels: refuse images whose header declares more pixels than this.
+        memory_budget: refuse images whose decoding would need more bytes than this
+            (`decode_cost`, from the header, after the JPEG reduced scale is chosen).
         fast: for JPEG, let libjpeg decode the DCT at 1/2, 1/4 or 1/8 scale and only the
             luma channel (``Image.draft``), keeping the shorter side >= ``FAST_MIN_SIDE``.
             The result is then smaller than the file's declared size and in mode ``L``.
@@ -69,6 +87,7 @@ def open_image(
     if fast and fmt == "JPEG" and img.mode in ("RGB", "L"):
         # Reduced-scale IDCT: the biggest speed-up available; PDQ only needs ~64x64 anyway.
         img.draft("L", (FAST_MIN_SIDE, FAST_MIN_SIDE))
+    _check_budget(img, fmt, memory_budget, len(data))
     try:
         img.load()
     except (OSError, EOFError) as exc:
@@ -83,6 +102,17 @@ def open_image(
     except Exception as exc:  # SyntaxError, ValueError, struct.error, zlib.error ...
         raise MediaError(MediaErrorCode.CORRUPT, f"{fmt} image data is damaged: {exc}") from exc
     return img
+
+
+def _check_budget(img: Image.Image, fmt: str, memory_budget: int, file_size: int) -> None:
+    width, height = img.size  # after `draft`, the reduced size libjpeg will decode
+    cost = decode_cost(width, height, img.mode, file_size)
+    if cost > memory_budget:
+        raise MediaError(
+            MediaErrorCode.TOO_MANY_PIXELS,
+            f"{fmt} of {width}x{height} pixels ({img.mode}) needs about {cost // 2**20} MiB to "
+            f"decode; the limit per file is {memory_budget // 2**20} MiB",
+        )
 
 
 def strict_array(img: Image.Image) -> np.ndarray:
@@ -109,10 +139,12 @@ def fast_array(img: Image.Image) -> np.ndarray:
     sub-level rounding. Large non-JPEG images are box-reduced by an integer factor, since
     PDQ's cost is proportional to the pixels it filters.
     """
-    if img.mode not in ("RGB", "RGBA", "L"):
-        img = img.convert("RGB")
-    if img.mode != "L":
-        img = img.convert("L")
+    if img.mode not in ("RGB", "RGBA", "L", "P"):
+        img = img.convert("RGB")  # CMYK and the rest through real colours, as before
+    # Converted to one byte a pixel first (a palette directly: the same luma as through RGB,
+    # without a four-byte copy), then reduced: reducing RGBA would first make a full-size
+    # premultiplied copy.
+    img = img.convert("L")
     factor = min(img.size) // FAST_MIN_SIDE
     if factor >= 2:
         img = img.reduce(factor)

@@ -70,3 +70,51 @@ def media_kind(data: bytes) -> MediaKind | None:
     if sniff_video_format(head):
         return "video"
     return None
+
+
+# What a file that is not media usually is, by its first bytes: named in the warning.
+_OTHER_CONTENT = ((b"PK\x03\x04", "a ZIP archive"), (b"%PDF", "a PDF document"),
+                  (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"),
+                  (b"7z\xbc\xaf", "a 7-Zip archive"), (b"MZ", "a Windows program"),
+                  (b"\x7fELF", "a Linux program"))
+_IMAGE_EXTENSIONS = {"jpg": "JPEG", "jpeg": "JPEG", "jpe": "JPEG", "jfif": "JPEG",
+                     "png": "PNG", "gif": "GIF", "webp": "WEBP", "bmp": "BMP", "tif": "TIFF",
+                     "tiff": "TIFF"}
+_VIDEO_EXTENSIONS = {"mp4", "m4v", "mov", "3gp", "webm", "mkv", "avi", "flv", "wmv", "mpg",
+                     "mpeg", "ts"}
+
+
+def describe_content(head: bytes) -> str:
+    """What the first bytes say the file is, in words."""
+    image = sniff_image_format(head)
+    if image:
+        return f"a {image} image"
+    if sniff_video_format(head):
+        return "a video"
+    for magic, name in _OTHER_CONTENT:
+        if head.startswith(magic):
+            return name
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")):
+        return "an HTML document"
+    return "not a supported image or video"
+
+
+def content_mismatch(head: bytes, name: str | None, content_type: str | None) -> str | None:
+    """A warning for the reporter when the file's content is not what its name or declared
+    type says (an HTML page or a ZIP named `.jpg`), else None."""
+    extension = (name or "").rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    image, video = sniff_image_format(head), sniff_video_format(head)
+    claims_image = extension in _IMAGE_EXTENSIONS or declared.startswith("image/")
+    claims_video = extension in _VIDEO_EXTENSIONS or declared.startswith("video/")
+    what = describe_content(head)
+    if claims_image and not image:
+        said = f"named {name!r}" if extension in _IMAGE_EXTENSIONS else f"sent as {declared}"
+        return f"{said} but the content is {what}"
+    if claims_video and not video:
+        said = f"named {name!r}" if extension in _VIDEO_EXTENSIONS else f"sent as {declared}"
+        return f"{said} but the content is {what}"
+    if image and extension in _IMAGE_EXTENSIONS and _IMAGE_EXTENSIONS[extension] != image:
+        return f"named {name!r} but the content is {what}"
+    return None

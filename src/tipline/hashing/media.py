@@ -6,7 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 
 from tipline.hashing.crypto import CryptoHashes, hash_bytes
-from tipline.hashing.decode import DEFAULT_MAX_PIXELS, fast_array, open_image
+from tipline.hashing.decode import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MEMORY_BUDGET,
+    fast_array,
+    open_image,
+)
 from tipline.hashing.errors import MediaError
 from tipline.hashing.hard import query_images
 from tipline.hashing.kinds import media_kind
@@ -23,6 +28,7 @@ class MediaHashes:
     quality: int | None = None
     frames: list[VpdqFrame] = field(default_factory=list)
     error: str | None = None  # why the media could not be decoded (the file is still kept)
+    head: bytes = b""  # the file's first bytes: what its content is (`kinds.describe_content`)
 
     @property
     def vpdq_digest(self) -> str:
@@ -31,7 +37,8 @@ class MediaHashes:
         return hashlib.sha256(joined.encode()).hexdigest()
 
 
-def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes:
+def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
+               memory_budget: int = DEFAULT_MEMORY_BUDGET) -> MediaHashes:
     """Cryptographic hashes always; PDQ with its 8 rotations/mirrors (and of the image without
     its uniform border, if it has one, turned upright if it was tilted on a filled canvas,
     without a caption bar, and of its halves and thirds: hashing/hard.py) for images; vPDQ
@@ -39,18 +46,20 @@ def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> MediaHashes
     rest of the report is still processed."""
     crypto = hash_bytes(data)
     kind = media_kind(data)
+    head = data[:512]
     try:
         if kind == "image":
-            image = open_image(data, max_pixels=max_pixels, fast=True)
+            image = open_image(data, max_pixels=max_pixels, fast=True,
+                               memory_budget=memory_budget)
             hashes, quality = dihedral_of_array(fast_array(image))
             box = uniform_border_box(image)
             if box is not None:
                 hashes["stripped"] = hash_array(fast_array(image.crop(box))).hex
             for label, part in query_images(image):  # tilted, captioned, stickered copies
                 hashes[label] = hash_array(fast_array(part)).hex
-            return MediaHashes(crypto, "image", hashes, quality)
+            return MediaHashes(crypto, "image", hashes, quality, head=head)
         if kind == "video":
-            return MediaHashes(crypto, "video", frames=vpdq_hash(data))
+            return MediaHashes(crypto, "video", frames=vpdq_hash(data), head=head)
     except MediaError as exc:
-        return MediaHashes(crypto, kind or "other", error=str(exc))
-    return MediaHashes(crypto, "other")
+        return MediaHashes(crypto, kind or "other", error=str(exc), head=head)
+    return MediaHashes(crypto, "other", head=head)

@@ -9,6 +9,8 @@ recall gained and the false matches paid are measured by benchmarks/robustness.p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PIL import Image
 
@@ -34,11 +36,29 @@ BANK_CROPS: tuple[tuple[str, float, float, float, float], ...] = (
 )
 
 
-def _flat_run(lines: np.ndarray) -> int:
-    """How many leading lines (rows of ``lines``) are flat and the colour of the first one."""
-    ref = np.median(lines[0])
-    flat = (np.abs(lines - ref) <= BORDER_TOLERANCE).mean(axis=1) >= BORDER_LINE_FRACTION
-    return int(flat.argmin()) if not flat.all() else len(flat)
+_BLOCK = 64  # lines converted and judged at a time
+
+
+def _flat_run(block: Callable[[int, int], np.ndarray], count: int) -> int:
+    """How many leading lines are flat and the colour of the first one. `block(i, j)` gives
+    lines i..j-1 (in scan order) as rows of luma.
+
+    A block of lines at a time, stopping at the first line that is not flat: hashing never
+    holds a full-size copy of the image for this (whole-image luma and float copies once
+    took most of the memory hashing a large image needed)."""
+    ref: np.float32 | None = None
+    for start in range(0, count, _BLOCK):
+        lines = block(start, min(start + _BLOCK, count)).astype(np.float32)
+        if ref is None:
+            ref = np.float32(np.median(lines[0]))
+        flat = (np.abs(lines - ref) <= BORDER_TOLERANCE).mean(axis=1) >= BORDER_LINE_FRACTION
+        if not flat.all():
+            return start + int(flat.argmin())
+    return count
+
+
+def _luma(img: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
+    return np.asarray(img.crop(box).convert("L"))
 
 
 def uniform_border_box(img: Image.Image) -> tuple[int, int, int, int] | None:
@@ -47,17 +67,15 @@ def uniform_border_box(img: Image.Image) -> tuple[int, int, int, int] | None:
     None means there is no border, or that stripping would leave less than
     ``MIN_KEEP_FRACTION`` of a side (a flat image is not "all border").
     """
-    luma = np.asarray(img.convert("L"), dtype=np.int16)
-    h, w = luma.shape
-    top = _flat_run(luma)
-    bottom = h - _flat_run(luma[::-1])
+    w, h = img.size
+    top = _flat_run(lambda i, j: _luma(img, (0, i, w, j)), h)
+    bottom = h - _flat_run(lambda i, j: _luma(img, (0, h - j, w, h - i))[::-1], h)
     if bottom - top < max(8, h * MIN_KEEP_FRACTION):
         return None
     # Columns are judged only within the rows that survived, so a letterbox does not hide
     # a pillarbox (and vice versa).
-    inner = luma[top:bottom]
-    left = _flat_run(inner.T)
-    right = w - _flat_run(inner.T[::-1])
+    left = _flat_run(lambda i, j: _luma(img, (i, top, j, bottom)).T, w)
+    right = w - _flat_run(lambda i, j: _luma(img, (w - j, top, w - i, bottom)).T[::-1], w)
     if right - left < max(8, w * MIN_KEEP_FRACTION):
         return None
     if (left, top, right, bottom) == (0, 0, w, h):

@@ -181,11 +181,22 @@ def _decode(element: etree._Element, spec: ElementSpec) -> Any:
     return out
 
 
+# Characters an XML 1.0 document cannot hold: control characters, lone surrogates (JSON's
+# "\ud800" decodes to one), U+FFFE and U+FFFF. A JSON report is validated as XML, so these are
+# refused with the field's path instead of failing the XML library.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _format(value: Any, path: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float | str):
-        return str(value)
+        text = str(value)
+        bad = _NOT_XML.search(text)
+        if bad is not None:
+            raise SchemaError(4100, f"{path}: character U+{ord(bad.group()):04X} at position "
+                                    f"{bad.start()} is not allowed (XML cannot hold it)", path)
+        return text
     raise SchemaError(4100, f"{path}: expected a text, number or boolean value", path)
 
 

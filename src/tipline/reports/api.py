@@ -42,6 +42,8 @@ async def _json_document(request: Request, root: str, fill: dict[str, Any]) -> D
         content = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise errors.ValidationFailed(f"the body is not valid JSON: {exc}", "$") from exc
+    except RecursionError as exc:  # thousands of nested arrays or objects
+        raise errors.ValidationFailed("the body's JSON is nested too deeply", "$") from exc
     if isinstance(content, dict):
         for key, value in fill.items():
             if key in content and str(content[key]) != str(value):
@@ -67,7 +69,7 @@ async def create_report(request: Request,
 
 @router.get("", response_model=list[ReportStatusOut])
 async def list_reports(request: Request, limit: int = Query(50, ge=1, le=500),
-                       offset: int = Query(0, ge=0),
+                       offset: int = Query(0, ge=0, le=2**31),
                        reporter: AuthenticatedReporter = Depends(current_reporter)
                        ) -> list[ReportStatusOut]:
     result: list[ReportStatusOut] = await in_thread(usecases.statuses, _state(request),

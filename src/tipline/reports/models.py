@@ -89,6 +89,8 @@ class ReportFile(Base):
     annotations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     media_kind: Mapped[str | None] = mapped_column(String(20))  # image | video | other
     media_error: Mapped[str | None] = mapped_column(Text)  # why it could not be decoded
+    # The content is not what the file's name or declared type says (shown to the reporter).
+    content_warning: Mapped[str | None] = mapped_column(Text)
 
 
 class Identifier(Base):

@@ -53,6 +53,9 @@ class FileStatusOut(BaseModel):
     md5: str
     sha256: str
     described: bool
+    media_kind: str | None = None  # image | video | other, once hashed
+    media_error: str | None = None  # why the file could not be decoded, if it could not
+    content_warning: str | None = None  # the content is not what its name or type says
 
 
 class PipelineOut(BaseModel):

@@ -10,6 +10,7 @@ from tipline.audit.service import SYSTEM, record
 from tipline.db import Database
 from tipline.evidence.crypto import EvidenceIntegrityError
 from tipline.evidence.store import EvidenceStore
+from tipline.hashing.kinds import content_mismatch
 from tipline.hashing.media import MediaHashes, hash_media
 from tipline.reports import store
 from tipline.reports.models import FileSignal, Identifier, IpEvent, Report
@@ -66,6 +67,9 @@ def record_hashes(session: Session, report_id: int,
     for file_id, media in hashed:
         reported = files[file_id]
         reported.media_kind, reported.media_error = media.kind, media.error
+        reported.content_warning = (
+            content_mismatch(media.head, reported.upload_name, reported.content_type)
+            or content_mismatch(media.head, reported.file_name, None))
         for row in _signals(media):
             session.add(FileSignal(file_id=file_id, **row))
         claimed = file_facts(reported.details).original_hashes if reported.details else []

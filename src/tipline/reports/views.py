@@ -33,6 +33,8 @@ def report_status(session: Session, report: Report, pipeline: PipelineOut | None
         incident_type=report.incident_type, created_at=report.created_at,
         finished_at=report.finished_at, retracted_at=report.retracted_at,
         files=[FileStatusOut(file_id=f.id, size=f.size, md5=f.md5, sha256=f.sha256,
-                             described=f.details is not None) for f in files],
+                             described=f.details is not None, media_kind=f.media_kind,
+                             media_error=f.media_error, content_warning=f.content_warning)
+               for f in files],
         quality=quality, pipeline=pipeline,
     )
