@@ -34,8 +34,9 @@ from pathlib import Path
 
 import httpx
 
-from takedown_hosts import Hosts, SmtpSink, kind_of
+from takedown_hosts import Hosts, kind_of
 from tipline.db import Database
+from tipline.demo.takedown import AbuseDesk
 from tipline.migrate import upgrade
 from tipline.routing.geo import TableLookup
 from tipline.settings import Settings
@@ -104,7 +105,7 @@ def _settings(folder: Path, smtp_port: int, concurrency: int) -> Settings:
 
 
 def simulate(hosts: Hosts, count: int, days: int, concurrency: int) -> dict[str, object]:
-    sink = SmtpSink()
+    sink = AbuseDesk()  # the demo's local SMTP server: keeps each notice it accepts
     clock = [START]
     rng = random.Random(13)
     shm = Path("/dev/shm")  # the figures are the point here, not fsync: a RAM-backed file
@@ -126,7 +127,7 @@ def simulate(hosts: Hosts, count: int, days: int, concurrency: int) -> dict[str,
         db.dispose()
     sink.shutdown()
     return {"urls": count, "simulated_days": days, "wall_seconds": round(elapsed, 1),
-            "notices_sent": sink.count, "figures": figures}
+            "notices_sent": len(sink.mails), "figures": figures}
 
 
 def _seed(db: Database, policy: service.Policy, hosts: Hosts, count: int,

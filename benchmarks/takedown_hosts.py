@@ -10,9 +10,7 @@ import asyncio
 import contextlib
 import multiprocessing
 import socket
-import socketserver
 import struct
-import threading
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
@@ -103,36 +101,3 @@ class Hosts:
         for sock in self.sockets:
             if sock is not None:
                 sock.close()
-
-
-class _Smtp(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        self.wfile.write(b"220 sink\r\n")
-        while line := self.rfile.readline():
-            verb = line[:4].upper()
-            if verb == b"DATA":
-                self.wfile.write(b"354 go on\r\n")
-                while self.rfile.readline() not in (b".\r\n", b""):
-                    pass
-                self.server.count += 1  # type: ignore[attr-defined]
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-class SmtpSink(socketserver.ThreadingTCPServer):
-    """A local SMTP server that counts the messages it accepts."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Smtp)
-        self.count = 0
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        return int(self.server_address[1])

@@ -62,6 +62,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._redirect(mode[3:])
         elif mode == "big":
             self._big()
+        elif mode == "drip":  # the status line, then headers a byte at a time, never ending
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            while not self.server.release.wait(0.3):
+                self.wfile.write(b"X")
+                self.wfile.flush()
         else:
             self._answer({"ok": 200, "gone": 404, "gone410": 410, "error": 500}[mode], b"x")
 

@@ -26,7 +26,7 @@ def checker() -> Checker:
     ("error", "up", "HTTP 500"), ("loop", "up", "redirect loop"),
     ("to:http://private.test/x", "up", "forbidden address 10.0.0.9"),
     ("to:http://mixed.test/x", "up", "forbidden address 192.168.1.1"),
-    ("to:/elsewhere", "up", "HTTP 200"), ("reset", "error", ""), ("hang", "error", "timeout"),
+    ("to:/elsewhere", "up", "HTTP 200"), ("reset", "error", ""), ("hang", "error", "time"),
 ])
 def test_what_a_check_sees(checker: Checker, host: object, mode: str, seen: str,
                            detail: str) -> None:
@@ -35,6 +35,15 @@ def test_what_a_check_sees(checker: Checker, host: object, mode: str, seen: str,
     found = checker.check(f"http://host.test:{port}/x")
     assert found.seen == seen
     assert detail in found.detail
+
+
+def test_a_host_dripping_its_headers_is_given_up_at_the_time_limit(checker: Checker,
+                                                                   host: object) -> None:
+    port = host.server_address[1]  # type: ignore[attr-defined]
+    host.modes["/drip"] = "drip"  # type: ignore[attr-defined]
+    found = checker.check(f"http://host.test:{port}/drip")
+    assert (found.seen, found.detail) == ("error", "time limit reached: the host answers too "
+                                                   "slowly")
 
 
 def test_a_huge_body_is_never_read(checker: Checker, host: object) -> None:

@@ -43,8 +43,14 @@ class Checker:
         # trust_env=False: no proxy from the environment; redirects by hand, each checked.
         self.http = httpx.Client(follow_redirects=False, trust_env=False, limits=limits,
                                  timeout=httpx.Timeout(timeout))
+        # httpx's timeouts bound each read, not the whole answer: a host sending its headers
+        # a byte at a time would hold a check for ever. Sends run here and a check waits for
+        # its answer only until its deadline.
+        self.senders = concurrent.futures.ThreadPoolExecutor(
+            concurrency * 2, thread_name_prefix="takedown-check")
 
     def close(self) -> None:
+        self.senders.shutdown(wait=False, cancel_futures=True)
         self.http.close()
 
     def check_many(self, urls: Sequence[str]) -> list[Seen]:
@@ -103,8 +109,12 @@ class Checker:
                                     "Accept-Encoding": "identity"},
             timeout=httpx.Timeout(remaining),
             extensions={"sni_hostname": url.host} if url.scheme == "https" else {})
+        sent = self.senders.submit(self.http.send, request, stream=True)
         try:
-            response = self.http.send(request, stream=True)
+            response = sent.result(timeout=remaining)
+        except concurrent.futures.TimeoutError:
+            sent.add_done_callback(_close_unread)  # whenever the slow answer completes
+            return Seen(str(url), rules.ERROR, "time limit reached: the host answers too slowly")
         except httpx.ConnectError as exc:
             refused = "refused" in str(exc).lower()
             return Seen(str(url), "refused" if refused else rules.ERROR, f"connect: {exc}")
@@ -114,3 +124,9 @@ class Checker:
             return Seen(str(url), rules.ERROR, f"{type(exc).__name__}: {exc}")
         response.close()  # the status is all we want: the body is never read
         return response.status_code, response.headers.get("location")
+
+
+def _close_unread(sent: concurrent.futures.Future[httpx.Response]) -> None:
+    """Close an answer that came after its check gave up (never reading its body)."""
+    if not sent.cancelled() and sent.exception() is None:
+        sent.result().close()
