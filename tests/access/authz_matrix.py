@@ -83,6 +83,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /api/v1/jurisdictions": ANALYSTS,
     "POST /api/v1/admin/jurisdictions/{code}": ADMIN,
     "GET /api/v1/deliveries/time-to-desk": ANALYSTS - {"hotline"},
+    "GET /api/v1/alerts": ANALYSTS,  # the centre's alerts (unroutable cases, dead letters)
     "GET /api/v1/banks": ANALYSTS,  # hash banks are managed by all of the centre's staff
     "POST /api/v1/banks": ANALYSTS,
     "POST /api/v1/banks/{name}/enabled/{enabled}": ANALYSTS,

@@ -19,9 +19,8 @@ from tipline.takedown import service, usecases
 from tipline.takedown.models import TakedownUrl, UrlSighting
 from tipline.takedown.schemas import HotlineIn, ProviderIn
 from tipline.takedown.worker import TakedownWorker
-from tipline.users.service import StaffUser
+from tipline.users.service import StaffUser, staff_user
 from tipline.users.store import by_username
-from tipline.users.usecases import session_user
 
 from support import LiveServer
 
@@ -168,7 +167,4 @@ def _staff(state: AppState, username: str) -> StaffUser:
     with state.db.sessions() as session:
         user = by_username(session, username)
         assert user is not None
-        user_id = user.id
-    found = session_user(state.db, user_id)
-    assert found is not None
-    return found
+        return staff_user(user)

@@ -15,7 +15,7 @@ from tipline.cases.models import CaseReport
 from tipline.cases.service import case_view
 from tipline.classification import service as classification
 from tipline.classification.rules import Verdict
-from tipline.db import Database
+from tipline.db import Database, utcnow
 from tipline.delivery import store as deliveries
 from tipline.reports.models import ReportFile
 from tipline.routing import service as routing
@@ -78,10 +78,16 @@ def case_page(db: Database, user: StaffUser, actor: Actor, case_id: int) -> Case
         jurisdictions = sorted({user.jurisdiction, *_route_countries(routes)} - {""})
         clusters = _clusters(session, user, case.id, reports, jurisdictions)
         files = [f for c in clusters for f in c.files]
-        record(session, actor, "case.view", "case", case.id)  # this view is in the trail
-        audit = (page.audit_trail(session, [case.id, *view["merged_from"]],
-                                  [f["id"] for f in files], [f["sha256"] for f in files])
-                 if viewer.is_centre else None)
+        record(session, actor, "case.view", "case", case.id)
+        audit = None
+        if viewer.is_centre:
+            # Audit rows are written as the transaction commits (chained in commit order),
+            # so this view is added to the trail shown, newest first, as it will be stored.
+            audit = [AuditEvent(at=utcnow(), actor=actor.name, action="case.view",
+                                object_type="case", object_id=str(case.id),
+                                remote_addr=actor.remote_addr, detail={}),
+                     *page.audit_trail(session, [case.id, *view["merged_from"]],
+                                       [f["id"] for f in files], [f["sha256"] for f in files])]
         return CasePage(view, clusters, _priorities(session, case.id), routes,
                         _deliveries(session, viewer, case.id), audit, viewer.is_centre,
                         jurisdictions)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from PIL import Image
+
 from tipline.hashing.crypto import CryptoHashes, hash_bytes
 from tipline.hashing.decode import (
     DEFAULT_MAX_PIXELS,
@@ -37,6 +39,21 @@ class MediaHashes:
         return hashlib.sha256(joined.encode()).hexdigest()
 
 
+VARIANT_SIDE = 512  # the longest side the hard-copy variants are cut from
+
+
+def variant_source(image: Image.Image) -> Image.Image:
+    """The picture the hard-copy variants are cut from: its luma at most about VARIANT_SIDE
+    pixels a side. PDQ sees only luma, filtered down to 64x64, so nothing it would see is
+    lost, and a large image's variants stay within the decoding memory budget."""
+    factor = max(image.size) // VARIANT_SIDE
+    if factor >= 2 and image.mode in ("RGB", "L"):  # reduced first: no full-size copy
+        return image.reduce(factor).convert("L")
+    # A palette or alpha image becomes luma first (reducing RGBA makes a full-size copy).
+    small = image.convert("L")
+    return small.reduce(factor) if factor >= 2 else small
+
+
 def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
                memory_budget: int = DEFAULT_MEMORY_BUDGET) -> MediaHashes:
     """Cryptographic hashes always; PDQ with its 8 rotations/mirrors (and of the image without
@@ -55,8 +72,9 @@ def hash_media(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS,
             box = uniform_border_box(image)
             if box is not None:
                 hashes["stripped"] = hash_array(fast_array(image.crop(box))).hex
-            for label, part in query_images(image):  # tilted, captioned, stickered copies
-                hashes[label] = hash_array(fast_array(part)).hex
+            for label, part in query_images(variant_source(image)):  # tilted, captioned...
+                if min(part.size) > 0:  # a tiny image's region may have no pixels
+                    hashes[label] = hash_array(fast_array(part)).hex
             return MediaHashes(crypto, "image", hashes, quality, head=head)
         if kind == "video":
             return MediaHashes(crypto, "video", frames=vpdq_hash(data), head=head)

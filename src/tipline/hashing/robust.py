@@ -157,5 +157,6 @@ def augmentation_hashes(
         add(f"{label}:original", hash_array(_array(cropped, fast)).hex)
     if hard:  # tilts, harder crops and sub-regions (hashing/hard.py)
         for label, part in bank_images(img):
-            add(f"{label}:original", hash_array(_array(part, fast)).hex)
+            if min(part.size) > 0:  # a tiny image's region may have no pixels
+                add(f"{label}:original", hash_array(_array(part, fast)).hex)
     return out
