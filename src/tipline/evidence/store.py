@@ -95,21 +95,7 @@ class LocalEvidenceStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         chunks = _hashed(iter(lambda: plaintext.read(CHUNK), b""), digest)
-        fd, tmp = tempfile.mkstemp(dir=self.spool_dir(), prefix="seal-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for sealed in seal(self.keyring, address, chunks):
-                    out.write(sealed)
-                # The address was computed by the caller: what was sealed must be what it named.
-                if digest.hexdigest() != address:
-                    raise ValueError(f"the content does not hash to its address {address}")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        self._replace(target, _named(seal(self.keyring, address, chunks), digest, address))
         return True
 
     def open(self, address: str) -> Iterator[bytes]:
@@ -246,3 +232,11 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _named(parts: Iterator[bytes], digest: Any, address: str) -> Iterator[bytes]:
+    """The sealed parts, then a check that the content hashed to the address the caller
+    computed, before the file is put in place: what was sealed must be what it named."""
+    yield from parts
+    if digest.hexdigest() != address:
+        raise ValueError(f"the content does not hash to its address {address}")
