@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tipline.banks import changes
 from tipline.db import Database, utcnow
 from tipline.matching.service import PdqLookup
 from tipline.retro import store
@@ -64,7 +65,7 @@ def next_batch(session: Session, max_signals: int) -> Batch | None:
     if end == cursor.last_seq and newest == cursor.last_entry_id:
         return None
     more = len(exact) == max_signals
-    signals = set(store.changed_signals(session, cursor.last_seq, end))
+    signals = set(changes.changed_signals(session, cursor.last_seq, end))
     signals |= {signal for _, signal in exact}
     return Batch(cursor.last_seq, end, cursor.last_entry_id,
                  exact[-1][0] if more else newest, sorted(signals), more)

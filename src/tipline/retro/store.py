@@ -34,7 +34,8 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 # --- the change log ------------------------------------------------------------------------
 
 def log_head(session: Session) -> int:
-    return int(session.scalar(select(func.max(IndexChange.seq))) or 0)
+    """The change log's last `seq` (0 when empty), as the log's own reader tells it."""
+    return changes.latest_seq(session) or 0
 
 
 def entries_head(session: Session) -> int:
@@ -65,11 +66,6 @@ def batch_end(session: Session, after: int, max_signals: int) -> int | None:
             break
         end, total = int(seq), total + int(count)
     return end
-
-
-def changed_signals(session: Session, after: int, upto: int) -> list[int]:
-    """The signals logged with `after < seq <= upto` (the change log's own reader)."""
-    return changes.changed_signals(session, after, upto)
 
 
 def new_exact_entries(session: Session, after: int, upto: int, limit: int

@@ -29,11 +29,6 @@ class TakedownFigures:
 TakedownSource = Callable[[Session, dt.datetime, dt.datetime], TakedownFigures | None]
 
 
-def not_available(_session: Session, _start: dt.datetime, _end: dt.datetime) -> None:
-    """No takedown data yet: the report says "not available"."""
-    return None
-
-
 def from_takedown(session: Session, start: dt.datetime, end: dt.datetime
                   ) -> TakedownFigures | None:
     """The takedown domain's figures for URLs first noticed in [start, end); None when no URL
